@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+#include "proto.h"
+
+#include <string.h>
+
+static const struct {
+	int status;
+	const char *name;
+	const char *reason;
+} results[REG_RESULT_COUNT] = {
+#define X(id, st, nm, why) [id] = {st, nm, why},
+	REG_RESULTS(X)
+#undef X
+};
+
+int reg_result_status(uint32_t result)
+{
+	return result < REG_RESULT_COUNT ? results[result].status : 0;
+}
+
+const char *reg_result_reason(uint32_t result)
+{
+	return result < REG_RESULT_COUNT ? results[result].reason : NULL;
+}
+
+const char *reg_result_name(uint32_t result)
+{
+	return result < REG_RESULT_COUNT ? results[result].name : NULL;
+}
+
+bool proto_string_ok(const char *field, size_t size)
+{
+	const char *nul = memchr(field, '\0', size);
+	size_t i;
+
+	if (!nul)
+		return false;
+	for (i = (size_t)(nul - field); i < size; i++)
+		if (field[i])
+			return false;
+	return true;
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/* WireGuard access: one small ops table, one backend per file. */
+#ifndef AUTOWG_WG_H
+#define AUTOWG_WG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "../core/limits.h"
+
+#define WG_DEVICE_HAS_PUBLIC_KEY  (1u << 0)
+#define WG_DEVICE_HAS_PRIVATE_KEY (1u << 1)
+#define WG_DEVICE_HAS_LISTEN_PORT (1u << 2)
+
+struct wg_allowedip {
+	uint16_t family;	/* AF_INET or AF_INET6 */
+	uint8_t cidr;
+	uint8_t addr[16];	/* IPv4 in the first 4 bytes */
+};
+
+struct wg_peer {
+	uint8_t key[AWG_KEY_LEN];
+	struct wg_allowedip *ips;
+	uint32_t n_ips;
+	int64_t last_handshake;	/* Unix seconds, 0 = never */
+	uint64_t rx_bytes;
+	uint64_t tx_bytes;
+};
+
+struct wg_device {
+	char ifname[AWG_IFNAME_MAX + 1];
+	uint32_t flags;		/* WG_DEVICE_HAS_* */
+	uint8_t public_key[AWG_KEY_LEN];
+	uint16_t listen_port;
+	struct wg_peer *peers;
+	size_t n_peers;
+};
+
+enum wg_change_op {
+	WG_CHANGE_SET,		/* add or update the peer; its allowed IPs become exactly addr/128 */
+	WG_CHANGE_REMOVE,	/* remove the peer (absent is not an error) */
+};
+
+struct wg_change {
+	enum wg_change_op op;
+	uint8_t key[AWG_KEY_LEN];
+	uint8_t addr[16];	/* WG_CHANGE_SET only */
+};
+
+struct wg_ops {
+	const char *name;	/* "kernel" or "userspace" */
+	/* Read the whole device. 0 and *out (caller frees with wg_device_free),
+	 * or -ENODEV when there is no such interface, -EPROTONOSUPPORT when it
+	 * is not WireGuard, other -errno on failure. A dump interrupted by a
+	 * concurrent change is restarted; a partial list is never returned. */
+	int (*get_device)(const char *ifname, struct wg_device **out);
+	/* Apply changes in order: as one transaction when they fit in one
+	 * message, else split into several. 0 or -errno. */
+	int (*apply)(const char *ifname, const struct wg_change *changes, size_t n);
+};
+
+extern const struct wg_ops wg_kernel_ops;
+extern const struct wg_ops wg_userspace_ops;
+
+/* Directory of userspace UAPI sockets; $WG_SOCKET_DIR overrides it for tests. */
+const char *wg_socket_dir(void);
+/* backend "auto" (userspace when <dir>/<ifname>.sock exists, else kernel),
+ * "kernel" or "userspace"; NULL for an unknown name. */
+const struct wg_ops *wg_ops_pick(const char *ifname, const char *backend);
+void wg_device_free(struct wg_device *dev);
+
+#endif
