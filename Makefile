@@ -10,6 +10,13 @@ CC	?= cc
 B	?= build
 PKG_CONFIG ?= pkg-config
 CFLAGS	?= -O2 -g
+# .POSIX makes GNU make's built-in defaults c99 and -O1, which "?=" keeps.
+ifeq ($(origin CC),default)
+CC	= cc
+endif
+ifeq ($(origin CFLAGS),default)
+CFLAGS	= -O2 -g
+endif
 WARN	= -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2 -Wno-format-nonliteral
 XCFLAGS	= -std=gnu11 -D_GNU_SOURCE -fstack-protector-strong -fPIE $(WARN)
 XLDFLAGS = -pie -Wl,-z,relro,-z,now
@@ -40,7 +47,8 @@ TOOL_SRC  = $(wildcard tests/tools/*.c)
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 PROGS	= $(B)/autowg-addr $(B)/autowg-helper $(B)/autowg-fcgi
-TESTS	= $(patsubst tests/%.c,$(B)/tests/%,$(UNIT_SRC) $(WGT_SRC) $(FCGIT_SRC))
+# Not "TESTS": that is tests/run's selector, and "make check TESTS=..." would override it.
+TEST_PROGS = $(patsubst tests/%.c,$(B)/tests/%,$(UNIT_SRC) $(WGT_SRC) $(FCGIT_SRC))
 TOOLS	= $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(TOOL_SRC))
 
 all: $(PROGS)
@@ -90,7 +98,7 @@ $(B)/tests/tools/%: $(B)/obj/tests/tools/%.o $(B)/libcore.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
 
-tests: $(PROGS) $(TESTS) $(TOOLS)
+tests: $(PROGS) $(TEST_PROGS) $(TOOLS)
 
 check: tests
 	B=$(B) tests/run
@@ -98,8 +106,12 @@ check: tests
 deps:
 	@tools/deps
 
+# The whole thing on one machine, narrated, then removed again (root).
+demo: all
+	B=$(B) tools/demo
+
 clean:
 	rm -rf $(B)
 
-.PHONY: all tests check deps clean
+.PHONY: all tests check deps clean demo
 -include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

@@ -21,5 +21,8 @@
 #define AWG_BODY_MAX	     1024 /* POST body accepted by the responder */
 #define AWG_MAX_PEERS_LIMIT  1000000 /* upper bound for --max-peers */
 #define AWG_MAX_PEERS_DEFAULT 100000
+#define AWG_BCD_POOL_MAXLEN  112 /* direct-bcd writes the last 16 bits */
+#define AWG_METANS_POOL_MAXLEN 120 /* metans: at least 8 host bits */
+#define AWG_PATTERN_MATCH_LIMIT 1000000 /* PCRE2 match limit: bounds backtracking */
 
 #endif
