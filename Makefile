@@ -107,7 +107,10 @@ deps:
 	@tools/deps
 
 # The whole thing on one machine, narrated, then removed again (root).
-demo: all
+# Installs what is missing first, so a fresh machine needs only this.
+demo:
+	@tools/deps
+	$(MAKE) B=$(B) all
 	B=$(B) tools/demo
 
 clean:

@@ -1,0 +1,147 @@
+#!/bin/bash
+# contrib/autowg-client against answers it must check: a real nginx (TLS,
+# client certificate sent) answers each URL with one crafted body; the client
+# runs under busybox ash and under bash. A good answer configures the device;
+# every bad one exits non-zero with a clear message and leaves the device's
+# previous configuration exactly as it was.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/e2e/pki.sh"
+
+NS=$(uniq_name awt)
+IFN=$(uniq_name awt)
+D=$T_TMP/client
+PORT=51820
+SRVKEY=$(wg genkey | wg pubkey)
+ROUTE=fde3:25fb:7f6c::/48
+IP=fde3:25fb:7f6c:1::1234
+GOOD="endpoint=vpn.test:$PORT\npubkey=$SRVKEY\nroute=$ROUTE\nip=$IP\nkeepalive=25\n"
+
+# name|status|body|message the client must print (ERE); body uses \n escapes
+# as nginx's return does.
+BAD_CASES=(
+	"no-keepalive|200|endpoint=vpn.test:$PORT\npubkey=$SRVKEY\nroute=$ROUTE\nip=$IP\n|no keepalive"
+	"no-pubkey|200|endpoint=vpn.test:$PORT\nroute=$ROUTE\nip=$IP\nkeepalive=25\n|no pubkey"
+	"empty|200||no endpoint"
+	"twice|200|${GOOD}ip=fde3:25fb:7f6c:1::1235\n|ip given twice"
+	"key-short|200|endpoint=vpn.test:$PORT\npubkey=${SRVKEY:4}\nroute=$ROUTE\nip=$IP\nkeepalive=25\n|pubkey is not"
+	"key-33-bytes|200|endpoint=vpn.test:$PORT\npubkey=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\nroute=$ROUTE\nip=$IP\nkeepalive=25\n|pubkey is not"
+	"key-noncanonical|200|endpoint=vpn.test:$PORT\npubkey=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB=\nroute=$ROUTE\nip=$IP\nkeepalive=25\n|pubkey is not"
+	"key-not-base64|200|endpoint=vpn.test:$PORT\npubkey=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA*A=\nroute=$ROUTE\nip=$IP\nkeepalive=25\n|pubkey is not"
+	"ip-outside|200|endpoint=vpn.test:$PORT\npubkey=$SRVKEY\nroute=$ROUTE\nip=fde3:25fb:7f6d::1\nkeepalive=25\n|outside route"
+	"ip-outside-bit|200|endpoint=vpn.test:$PORT\npubkey=$SRVKEY\nroute=fde3:25fb:7f6c:8000::/49\nip=$IP\nkeepalive=25\n|outside route"
+	"ip-prefixlen|200|endpoint=vpn.test:$PORT\npubkey=$SRVKEY\nroute=$ROUTE\nip=$IP/64\nkeepalive=25\n|ip has a prefix"
+	"ip-garbage|200|endpoint=vpn.test:$PORT\npubkey=$SRVKEY\nroute=$ROUTE\nip=fde3::1::2\nkeepalive=25\n|ip is not"
+	"ip-v4|200|endpoint=vpn.test:$PORT\npubkey=$SRVKEY\nroute=$ROUTE\nip=10.0.0.1\nkeepalive=25\n|ip is not"
+	"route-129|200|endpoint=vpn.test:$PORT\npubkey=$SRVKEY\nroute=fde3:25fb:7f6c::/129\nip=$IP\nkeepalive=25\n|route is not"
+	"route-nolen|200|endpoint=vpn.test:$PORT\npubkey=$SRVKEY\nroute=fde3:25fb:7f6c::\nip=$IP\nkeepalive=25\n|route is not"
+	"endpoint-noport|200|endpoint=vpn.test\npubkey=$SRVKEY\nroute=$ROUTE\nip=$IP\nkeepalive=25\n|endpoint is not"
+	"endpoint-port0|200|endpoint=vpn.test:0\npubkey=$SRVKEY\nroute=$ROUTE\nip=$IP\nkeepalive=25\n|endpoint is not"
+	"endpoint-port-big|200|endpoint=vpn.test:65536\npubkey=$SRVKEY\nroute=$ROUTE\nip=$IP\nkeepalive=25\n|endpoint is not"
+	"endpoint-shell|200|endpoint=vpn.test;reboot:1\npubkey=$SRVKEY\nroute=$ROUTE\nip=$IP\nkeepalive=25\n|endpoint is not"
+	"endpoint-v6-nobrackets|200|endpoint=fde3::1:51820\npubkey=$SRVKEY\nroute=$ROUTE\nip=$IP\nkeepalive=25\n|endpoint is not"
+	"keepalive-word|200|endpoint=vpn.test:$PORT\npubkey=$SRVKEY\nroute=$ROUTE\nip=$IP\nkeepalive=25s\n|keepalive is not"
+	"status-403|403|no verified client certificate\n|HTTP 403: no verified client certificate"
+	"status-409|409|conflict: key belongs to another peer\n|HTTP 409: conflict"
+	"status-503|503|helper unavailable\n|HTTP 503"
+)
+GOOD_CASES=(
+	"good|200|$GOOD"
+	"good-crlf-extra|200|endpoint=vpn.test:$PORT\r\npubkey=$SRVKEY\r\nroute=$ROUTE\r\nip=FDE3:25FB:7F6C:1::1234\r\nkeepalive=25\r\npsk_supported=no\r\n"
+	"good-v6-endpoint|200|endpoint=[fd00:77::1]:$PORT\npubkey=$SRVKEY\nroute=$ROUTE\nip=$IP\nkeepalive=0\n"
+)
+
+setup() {
+	local c name status body
+	mkdir -p "$D/pki" && pki_fleet "$D/pki" 1234 || return 1
+	netns_add "$NS" || return 1
+	mkdir -p "/etc/netns/$NS" && on_exit "rm -rf /etc/netns/$NS; rmdir /etc/netns"
+	echo "127.0.0.1 vpn.test" >"/etc/netns/$NS/hosts"
+	on_exit "ip -n $NS link del $IFN; rm -f /var/run/wireguard/$IFN.sock"
+	{
+		echo "daemon off; pid $D/nginx.pid; error_log $D/error.log; events {}"
+		echo "http { access_log off; client_body_temp_path $D/body;"
+		echo "server { listen 127.0.0.1:443 ssl; ssl_certificate $D/pki/server.crt;"
+		echo "ssl_certificate_key $D/pki/server.key; default_type text/plain;"
+		for c in "${BAD_CASES[@]}" "${GOOD_CASES[@]}"; do
+			IFS='|' read -r name status body _ <<<"$c"
+			echo "location = /case/$name { return $status \"$body\"; }"
+		done
+		echo "} }"
+	} >"$D/nginx.conf"
+	ip netns exec "$NS" nginx -t -q -c "$D/nginx.conf" || return 1
+	ip netns exec "$NS" nginx -c "$D/nginx.conf" >"$D/nginx.log" 2>&1 &
+	on_exit "kill $!; wait $!"
+	wait_for 5 ip netns exec "$NS" bash -c ': </dev/tcp/127.0.0.1/443' 2>/dev/null
+}
+
+# run_client SHELL CASE: the client against /case/CASE; output in OUT.
+run_client() {
+	cat >"$D/autowg.conf" <<-EOF
+		ifname=$IFN
+		api_endpoint=https://vpn.test/case/$2
+		cert=$D/pki/dev-1234.crt
+		key=$D/pki/dev-1234.key
+		ca=$D/pki/fleet-ca.crt
+	EOF
+	# shellcheck disable=SC2086
+	OUT=$(AUTOWG_CONF=$D/autowg.conf ip netns exec "$NS" $1 "$TOP/contrib/autowg-client" 2>&1)
+}
+
+dev_state() {
+	ip netns exec "$NS" wg show "$IFN" dump 2>&1
+	ip -n "$NS" -6 -o addr show dev "$IFN" 2>&1 | awk '{print $4}'
+	ip -n "$NS" -6 route show dev "$IFN" 2>&1
+	ip -n "$NS" -o link show dev "$IFN" 2>&1 | grep -o 'mtu [0-9]*'
+}
+
+# good_state: the one peer with its allowed IPs and endpoint port, the
+# address, the route, the MTU.
+good_state() {
+	local ep
+	ep=$(ip netns exec "$NS" wg show "$IFN" endpoints | cut -f2)
+	echo "$(ip netns exec "$NS" wg show "$IFN" allowed-ips | tr '\t\n' '  ')"":${ep##*:}" \
+		"$(ip -n "$NS" -6 -o addr show dev "$IFN" scope global | awk '{print $4}')" \
+		"$(ip -n "$NS" -6 route show "$ROUTE" dev "$IFN" | awk '{print $1, "dev", "'"$IFN"'"}')" \
+		"$(ip -n "$NS" -o link show dev "$IFN" | grep -o 'mtu [0-9]*')"
+}
+
+if ! setup; then
+	not_ok "set-up: netns, PKI and nginx serving crafted answers"
+	done_testing
+	exit
+fi
+
+for sh in "busybox ash" bash; do
+	ip -n "$NS" link del "$IFN" 2>/dev/null
+	wait_for 5 bash -c "! test -S /var/run/wireguard/$IFN.sock"
+	# A refused first registration makes no interface at all.
+	run_client "$sh" status-403
+	if ip -n "$NS" link show "$IFN" >/dev/null 2>&1; then
+		not_ok "$sh: a refused first registration creates no interface"
+	else ok "$sh: a refused first registration creates no interface"; fi
+
+	for c in "${GOOD_CASES[@]}"; do
+		IFS='|' read -r name _ <<<"$c"
+		if run_client "$sh" "$name"; then ok "$sh: $name: accepted"; else not_ok "$sh: $name: accepted" "$OUT"; fi
+		expect_eq "$sh: $name: peer, address $IP/128, route and MTU 1280 applied" \
+			"$SRVKEY $ROUTE :$PORT $IP/128 $ROUTE dev $IFN mtu 1280" "$(good_state)"
+	done
+	check "$sh: exactly one peer after three registrations" \
+		test "$(ip netns exec "$NS" wg show "$IFN" peers | wc -l)" -eq 1
+
+	for c in "${BAD_CASES[@]}"; do
+		IFS='|' read -r name _ _ msg <<<"$c"
+		before=$(dev_state)
+		if run_client "$sh" "$name"; then
+			not_ok "$sh: $name: refused" "client said: $OUT"
+		else
+			expect_match "$sh: $name: refused with a clear message" "^autowg-client: .*$msg" "$OUT"
+		fi
+		expect_eq "$sh: $name: previous configuration untouched" "$before" "$(dev_state)"
+	done
+done
+
+# Missing configuration: a clear message, nothing else.
+OUT=$(AUTOWG_CONF=$T_TMP/none busybox ash "$TOP/contrib/autowg-client" 2>&1)
+expect_match "no config file: clear message" "autowg-client: cannot read $T_TMP/none" "$OUT"
+done_testing

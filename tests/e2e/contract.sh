@@ -1,0 +1,173 @@
+# autowg: not a test (sourced by the tests in this directory; see tests/run)
+# The end-to-end contract, the same for every web server. Sourced after
+# lab.sh; lab_contract runs against a lab built with lab_up SERVER 4:
+# devices 1..3 are the fleet, device 4 an intruder holding a certificate for
+# device 1's CN from another CA.
+
+LAB_FLEET=3
+LAB_INTRUDER=4
+
+lab_register_url() { echo "https://$LAB_NAME${LAB_PREFIX}v1/register"; }
+lab_peer_of() { lab_ns "$LAB_CNS" wg show "$LAB_CIF" allowed-ips | awk -v a="$1/128" '$2 == a { print $1 }'; }
+lab_shell_of() { if (($1 % 2)); then echo "busybox ash"; else echo bash; fi; }
+
+contract_register() {
+	local i cn ip
+	for ((i = 1; i <= LAB_FLEET; i++)); do
+		cn=${LAB_CN[i]} ip=$(lab_ip "$cn")
+		if lab_client "$i"; then
+			ok "$LAB_WEB: device $cn registers ($(lab_shell_of "$i"))"
+			lab_say "device $cn: $LAB_OUT"
+		else
+			not_ok "$LAB_WEB: device $cn registers ($(lab_shell_of "$i"))" "client said: $LAB_OUT"
+		fi
+		expect_eq "$LAB_WEB: device $cn has address $ip/128" "$ip/128" "$(lab_dev_addr "$i")"
+		expect_eq "$LAB_WEB: concentrator routes $ip to device $cn's key" "$(lab_dev_key "$i")" "$(lab_peer_of "$ip")"
+	done
+}
+
+contract_ping() {
+	local i cn ip
+	for ((i = 1; i <= LAB_FLEET; i++)); do
+		cn=${LAB_CN[i]} ip=$(lab_ip "$cn")
+		check "$LAB_WEB: device $cn pings the concentrator $LAB_CADDR over the tunnel" lab_ping "${LAB_DNS[i]}" "$LAB_CADDR"
+		check "$LAB_WEB: the concentrator pings device $cn at $ip" lab_ping "$LAB_CNS" "$ip"
+	done
+}
+
+contract_alive() {
+	local key
+	key=$(lab_dev_key 1)
+	if lab_client 1 && [ -z "$LAB_OUT" ]; then
+		ok "$LAB_WEB: a live tunnel makes the client exit 0 quietly"
+	else
+		not_ok "$LAB_WEB: a live tunnel makes the client exit 0 quietly" "client said: $LAB_OUT"
+	fi
+	expect_eq "$LAB_WEB: a live tunnel keeps its key" "$key" "$(lab_dev_key 1)"
+}
+
+contract_peers_json() {
+	local json want got code i
+	json=$(lab_peers_json)
+	want=$(for ((i = 1; i <= LAB_FLEET; i++)); do echo "${LAB_CN[i]}"; done | sort | tr '\n' ' ')
+	got=$(printf '%s' "$json" | jq -r 'keys[]' 2>/dev/null | sort | tr '\n' ' ')
+	expect_eq "$LAB_WEB: peers.json lists exactly the devices" "$want" "$got"
+	want=$(for ((i = 1; i <= LAB_FLEET; i++)); do echo "${LAB_CN[i]} $(lab_ip "${LAB_CN[i]}") $(lab_dev_key "$i")"; done | sort)
+	got=$(printf '%s' "$json" | jq -r 'to_entries[] | "\(.key) \(.value.ip) \(.value.pubkey)"' 2>/dev/null | sort)
+	expect_eq "$LAB_WEB: peers.json has each device's address and key" "$want" "$got"
+	code=$(lab_curl 1 --cert "$LAB_PKI/dev-${LAB_CN[1]}.crt" --key "$LAB_PKI/dev-${LAB_CN[1]}.key" \
+		-o /dev/null -w '%{http_code}' "https://$LAB_NAME${LAB_PREFIX}v1/peers.json")
+	expect_eq "$LAB_WEB: peers.json without credentials is 401" 401 "$code"
+	code=$(lab_curl 1 --cert "$LAB_PKI/dev-${LAB_CN[1]}.crt" --key "$LAB_PKI/dev-${LAB_CN[1]}.key" \
+		-u ops:wrong -o /dev/null -w '%{http_code}' "https://$LAB_NAME${LAB_PREFIX}v1/peers.json")
+	expect_eq "$LAB_WEB: peers.json with a wrong password is 401" 401 "$code"
+}
+
+contract_static() {
+	expect_eq "$LAB_WEB: the static operator peer keeps its key and address" "$LAB_STATIC_LINE" \
+		"$(lab_ns "$LAB_CNS" wg show "$LAB_CIF" allowed-ips | grep "^$LAB_STATIC_KEY")"
+}
+
+# Device 2 reboots: its interface (and key) is gone; the client makes a new
+# one and gets the same address.
+contract_reboot() {
+	local old new ip
+	ip=$(lab_ip "${LAB_CN[2]}")
+	old=$(lab_dev_key 2)
+	lab_ns "${LAB_DNS[2]}" ip link del "${LAB_DIF[2]}"
+	wait_for 5 bash -c "! test -S /var/run/wireguard/${LAB_DIF[2]}.sock"
+	if lab_client 2; then ok "$LAB_WEB: a rebooted device registers again"; else
+		not_ok "$LAB_WEB: a rebooted device registers again" "client said: $LAB_OUT"; fi
+	new=$(lab_dev_key 2)
+	if [ -n "$new" ] && [ "$new" != "$old" ]; then ok "$LAB_WEB: the rebooted device has a new key"; else
+		not_ok "$LAB_WEB: the rebooted device has a new key" "old: $old" "new: $new"; fi
+	expect_eq "$LAB_WEB: the rebooted device keeps its address" "$ip/128" "$(lab_dev_addr 2)"
+	expect_eq "$LAB_WEB: the concentrator has the new key for $ip" "$new" "$(lab_peer_of "$ip")"
+	if lab_ns "$LAB_CNS" wg show "$LAB_CIF" peers | grep -qxF -- "$old"; then
+		not_ok "$LAB_WEB: the old key is gone from the concentrator"
+	else ok "$LAB_WEB: the old key is gone from the concentrator"; fi
+	check "$LAB_WEB: the rebooted device pings the concentrator" lab_ping "${LAB_DNS[2]}" "$LAB_CADDR"
+}
+
+# refused NAME CURLARGS...: a registration attempt from the intruder's
+# namespace gets no answer and changes nothing on the concentrator.
+refused() {
+	local name=$1 before after out; shift
+	before=$(lab_wg_state)
+	out=$(lab_curl "$LAB_INTRUDER" -H 'Content-Type: text/plain' \
+		--data-binary "$(wg genkey | wg pubkey)" "$@" "$(lab_register_url)" 2>&1)
+	after=$(lab_wg_state)
+	case $out in
+	*pubkey=* | *ip=*) not_ok "$LAB_WEB: $name gets nothing" "answer: $out" ;;
+	*) ok "$LAB_WEB: $name gets nothing" ;;
+	esac
+	expect_eq "$LAB_WEB: $name changes nothing" "$before" "$after"
+}
+
+contract_refusals() {
+	local rogue="--cert $LAB_PKI/rogue-dev.crt --key $LAB_PKI/rogue-dev.key" cn1=${LAB_CN[1]}
+	local before after out ip1
+	refused "a device without a certificate"
+	# shellcheck disable=SC2086
+	refused "a device with a certificate from another CA" $rogue
+	refused "a device without a certificate sending X-Client-Subject" -H "X-Client-Subject: CN=$cn1"
+	refused "a device without a certificate sending X_Client_Subject" -H "X_Client_Subject: CN=$cn1"
+	# shellcheck disable=SC2086
+	refused "a device with a rogue certificate sending both headers" $rogue \
+		-H "X-Client-Subject: CN=$cn1" -H "X_Client_Subject: CN=$cn1" -H "SSL_CLIENT_VERIFY: SUCCESS"
+
+	# The client itself, with the rogue certificate: non-zero, a message,
+	# and no interface made on the intruder.
+	before=$(lab_wg_state)
+	if lab_client "$LAB_INTRUDER" "" rogue-dev; then
+		not_ok "$LAB_WEB: autowg-client with a rogue certificate fails" "client said: $LAB_OUT"
+	else
+		expect_match "$LAB_WEB: autowg-client with a rogue certificate fails clearly" \
+			'registration at .* (failed|refused)' "$LAB_OUT"
+	fi
+	if ip -n "${LAB_DNS[LAB_INTRUDER]}" link show "${LAB_DIF[LAB_INTRUDER]}" >/dev/null 2>&1; then
+		not_ok "$LAB_WEB: a refused client touches no interface"
+	else ok "$LAB_WEB: a refused client touches no interface"; fi
+	expect_eq "$LAB_WEB: a refused client changes nothing on the concentrator" "$before" "$(lab_wg_state)"
+
+	# A real device naming another in a header: it is still itself. Its own
+	# key again, so the registration is idempotent and nothing moves.
+	before=$(lab_wg_state)
+	ip1=$(lab_ip "$cn1")
+	out=$(lab_curl 1 --cert "$LAB_PKI/dev-$cn1.crt" --key "$LAB_PKI/dev-$cn1.key" \
+		-H "X-Client-Subject: CN=${LAB_CN[3]}" -H 'Content-Type: text/plain' \
+		--data-binary "$(lab_dev_key 1)" "$(lab_register_url)" 2>&1)
+	expect_match "$LAB_WEB: a header naming another device does not change who you are" "ip=$ip1" "$out"
+	expect_eq "$LAB_WEB: ... and changes nothing" "$before" "$(lab_wg_state)"
+}
+
+# lab_contract: everything above, in order.
+lab_contract() {
+	contract_register
+	contract_ping
+	contract_alive
+	contract_peers_json
+	contract_static
+	contract_reboot
+	contract_refusals
+	contract_peers_json
+	contract_static
+}
+
+# lab_main SERVER [FN]: a whole test file; FN runs after the contract.
+lab_main() {
+	local t0=$SECONDS
+	LAB_CN=("" 1001 1002 1003 1004)
+	if lab_up "$1" 4; then
+		ok "$1: lab up with conf/$(lab_web_conf "$1"), the helper and two responders"
+		lab_contract
+		[ -n "${2:-}" ] && "$2"
+	else
+		not_ok "$1: lab up with conf/$(lab_web_conf "$1"), the helper and two responders"
+	fi
+	[ -n "${LAB:-}" ] && [ "$T_FAILS" -gt 0 ] && for l in helper fcgi web; do
+		[ -f "$LAB/$l.log" ] && tail -n 20 "$LAB/$l.log" | sed "s/^/#   $l: /"
+	done
+	echo "# $1: $((SECONDS - t0)) s"
+	done_testing
+}
