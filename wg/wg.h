@@ -52,7 +52,10 @@ struct wg_ops {
 	/* Read the whole device. 0 and *out (caller frees with wg_device_free),
 	 * or -ENODEV when there is no such interface, -EPROTONOSUPPORT when it
 	 * is not WireGuard, other -errno on failure. A dump interrupted by a
-	 * concurrent change is restarted; a partial list is never returned. */
+	 * concurrent change is restarted; a partial list is never returned.
+	 * Also: -ETIMEDOUT (a userspace daemon did not answer in time), -EPROTO
+	 * (a reply that was cut short or malformed), -EAGAIN (the kernel dump was
+	 * interrupted WG_DUMP_RETRIES times in a row), -E2BIG (absurdly large). */
 	int (*get_device)(const char *ifname, struct wg_device **out);
 	/* Apply changes in order: as one transaction when they fit in one
 	 * message, else split into several. 0 or -errno. */

@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Userspace WireGuard (wireguard-go, boringtun): the cross-platform UAPI on
+ * <wg_socket_dir()>/<ifname>.sock, https://www.wireguard.com/xplatform/.
+ * One connection per request; every socket operation times out, so a stuck
+ * daemon costs the helper WG_UAPI_TIMEOUT_MS, not its life. A reply is used
+ * only when it was read to its end ("errno=0" and the blank line after it).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <sodium.h>
+#include "wg.h"
+#include "backend.h"
+
+#define WG_UAPI_TIMEOUT_MS 2000	 /* each connect, send and receive */
+#define WG_UAPI_LINE_MAX   512	 /* longest reply line; real ones are < 100 */
+#define WG_UAPI_RBUF	   65536 /* receive buffer */
+#define WG_UAPI_CHUNK	   1000	 /* changes per set=1 request, to bound memory */
+#define WG_UAPI_ERRNO_MAX  4095	 /* larger errno= values are not errnos */
+/* Longest text of one change: a SET. */
+#define WG_UAPI_CHANGE_MAX                                                                         \
+	(sizeof("public_key=\n") - 1 + 2 * AWG_KEY_LEN + sizeof("replace_allowed_ips=true\n") -    \
+	 1 + sizeof("allowed_ip=/128\n") - 1 + AWG_ADDR_TEXT_MAX)
+
+struct uapi_conn {
+	int fd;
+	size_t start, end; /* unread bytes are buf[start, end) */
+	char buf[WG_UAPI_RBUF];
+};
+
+static void conn_close(struct uapi_conn *c)
+{
+	if (!c)
+		return;
+	if (c->fd >= 0)
+		close(c->fd);
+	/* The reply to get=1 carried the private key. */
+	sodium_memzero(c->buf, sizeof(c->buf));
+	free(c);
+}
+
+static int conn_open(const char *ifname, struct uapi_conn **out)
+{
+	const struct timeval tv = {
+	    .tv_sec = WG_UAPI_TIMEOUT_MS / 1000,
+	    .tv_usec = (WG_UAPI_TIMEOUT_MS % 1000) * 1000,
+	};
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	struct uapi_conn *c;
+	int ret;
+
+	ret = wg_socket_path(ifname, addr.sun_path);
+	if (ret < 0)
+		return ret == -EINVAL ? -ENODEV : ret;
+	c = malloc(sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->start = c->end = 0;
+	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	/* SO_SNDTIMEO also bounds connect() on a unix socket with a full backlog. */
+	if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	if (connect(c->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		ret = -errno;
+		/* No socket, or a stale one left by a daemon that died: no interface. */
+		if (ret == -ENOENT || ret == -ECONNREFUSED)
+			ret = -ENODEV;
+		else if (ret == -EAGAIN || ret == -EINPROGRESS)
+			ret = -ETIMEDOUT;
+		goto fail;
+	}
+	*out = c;
+	return 0;
+fail:
+	conn_close(c);
+	return ret;
+}
+
+static int conn_send(struct uapi_conn *c, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The next line, without its '\n', NUL-terminated in place. A line longer
+ * than WG_UAPI_LINE_MAX, a NUL inside one, or the end of the stream before
+ * the line's end is -EPROTO: the reply is incomplete and must not be used. */
+static int conn_line(struct uapi_conn *c, char **line, size_t *len)
+{
+	for (;;) {
+		char *p = c->buf + c->start;
+		char *nl = memchr(p, '\n', c->end - c->start);
+		ssize_t n;
+
+		if (nl) {
+			*nl = '\0';
+			*line = p;
+			*len = (size_t)(nl - p);
+			c->start += *len + 1;
+			if (*len > WG_UAPI_LINE_MAX || memchr(p, '\0', *len))
+				return -EPROTO;
+			return 0;
+		}
+		if (c->end - c->start > WG_UAPI_LINE_MAX)
+			return -EPROTO;
+		memmove(c->buf, p, c->end - c->start);
+		c->end -= c->start;
+		c->start = 0;
+		n = recv(c->fd, c->buf + c->end, sizeof(c->buf) - c->end, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
+		if (n == 0)
+			return -EPROTO;
+		c->end += (size_t)n;
+	}
+}
+
+static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		if (v > (max - (uint64_t)(*s - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return true;
+}
+
+static bool parse_key(const char *hex, uint8_t key[AWG_KEY_LEN])
+{
+	size_t bin_len;
+	const char *end;
+
+	if (strlen(hex) != 2 * AWG_KEY_LEN)
+		return false;
+	if (sodium_hex2bin(key, AWG_KEY_LEN, hex, 2 * AWG_KEY_LEN, NULL, &bin_len, &end) != 0)
+		return false;
+	return bin_len == AWG_KEY_LEN && end == hex + 2 * AWG_KEY_LEN;
+}
+
+/* "addr/cidr", IPv4 or IPv6. */
+static bool parse_allowedip(const char *s, struct wg_allowedip *ip)
+{
+	char addr[AWG_ADDR_TEXT_MAX + 1];
+	const char *slash = strchr(s, '/');
+	uint64_t cidr;
+	size_t len;
+
+	if (!slash)
+		return false;
+	len = (size_t)(slash - s);
+	if (len == 0 || len > AWG_ADDR_TEXT_MAX)
+		return false;
+	memcpy(addr, s, len);
+	addr[len] = '\0';
+	memset(ip, 0, sizeof(*ip));
+	ip->family = memchr(addr, ':', len) ? AF_INET6 : AF_INET;
+	if (inet_pton(ip->family, addr, ip->addr) != 1)
+		return false;
+	if (!parse_u64(slash + 1, ip->family == AF_INET6 ? 128 : 32, &cidr))
+		return false;
+	ip->cidr = (uint8_t)cidr;
+	return true;
+}
+
+/* "errno=N": 0, or -N (wireguard-go sends negative values, others positive). */
+static bool parse_errno(const char *s, int *out)
+{
+	uint64_t v;
+
+	if (*s == '-')
+		s++;
+	if (!parse_u64(s, WG_UAPI_ERRNO_MAX, &v))
+		return false;
+	*out = -(int)v;
+	return true;
+}
+
+/* We never keep the private key: derive the public key and wipe both copies. */
+static int parse_private_key(char *hex, struct wg_device *dev)
+{
+	uint8_t priv[AWG_KEY_LEN];
+	int ret = 0;
+
+	if (!parse_key(hex, priv)) {
+		ret = -EPROTO;
+		goto out;
+	}
+	if (sodium_is_zero(priv, sizeof(priv)))
+		goto out;
+	if (crypto_scalarmult_base(dev->public_key, priv) != 0) {
+		ret = -EPROTO;
+		goto out;
+	}
+	dev->flags |= WG_DEVICE_HAS_PRIVATE_KEY | WG_DEVICE_HAS_PUBLIC_KEY;
+out:
+	sodium_memzero(priv, sizeof(priv));
+	sodium_memzero(hex, strlen(hex));
+	return ret;
+}
+
+/* One key=value line of the get=1 reply; peer is the current peer or NULL
+ * while still in the device section. Unknown keys are skipped, as wg(8) does:
+ * newer daemons add them. */
+static int parse_get_line(struct wg_builder *b, struct wg_peer **peer, char *key, char *value)
+{
+	struct wg_device *dev = b->dev;
+	struct wg_allowedip ip;
+	uint8_t pk[AWG_KEY_LEN];
+	uint64_t v;
+	bool continued;
+
+	if (!strcmp(key, "private_key") && !*peer)
+		return parse_private_key(value, dev);
+	if (!strcmp(key, "listen_port") && !*peer) {
+		if (!parse_u64(value, UINT16_MAX, &v))
+			return -EPROTO;
+		dev->listen_port = (uint16_t)v;
+		dev->flags |= WG_DEVICE_HAS_LISTEN_PORT;
+		return 0;
+	}
+	if (!strcmp(key, "public_key")) {
+		if (!parse_key(value, pk))
+			return -EPROTO;
+		return wg_builder_peer(b, pk, peer, &continued);
+	}
+	if (!*peer)
+		return 0;
+	if (!strcmp(key, "allowed_ip")) {
+		if (!parse_allowedip(value, &ip))
+			return -EPROTO;
+		return wg_builder_ip(b, &ip);
+	}
+	if (!strcmp(key, "last_handshake_time_sec")) {
+		if (!parse_u64(value, INT64_MAX, &v))
+			return -EPROTO;
+		(*peer)->last_handshake = (int64_t)v;
+	} else if (!strcmp(key, "rx_bytes")) {
+		if (!parse_u64(value, UINT64_MAX, &(*peer)->rx_bytes))
+			return -EPROTO;
+	} else if (!strcmp(key, "tx_bytes")) {
+		if (!parse_u64(value, UINT64_MAX, &(*peer)->tx_bytes))
+			return -EPROTO;
+	}
+	return 0;
+}
+
+/* Read key=value lines up to "errno=N" and the blank line that ends every
+ * reply. b is NULL when only errno= is expected (the reply to set=1). */
+static int read_reply(struct uapi_conn *c, struct wg_builder *b)
+{
+	struct wg_peer *peer = NULL;
+	bool have_errno = false;
+	int remote = 0, ret;
+	size_t len = 0;
+	char *line = NULL, *eq;
+
+	for (;;) {
+		ret = conn_line(c, &line, &len);
+		if (ret < 0)
+			return ret;
+		if (len == 0)
+			return have_errno ? remote : -EPROTO;
+		eq = strchr(line, '=');
+		if (have_errno || !eq)
+			return -EPROTO;
+		*eq = '\0';
+		if (!strcmp(line, "errno")) {
+			if (!parse_errno(eq + 1, &remote))
+				return -EPROTO;
+			have_errno = true;
+		} else if (!b) {
+			return -EPROTO;
+		} else {
+			ret = parse_get_line(b, &peer, line, eq + 1);
+			if (ret < 0)
+				return ret;
+		}
+	}
+}
+
+static int uapi_get_device(const char *ifname, struct wg_device **out)
+{
+	static const char request[] = "get=1\n\n";
+	struct uapi_conn *c = NULL;
+	struct wg_builder b = {0};
+	int ret;
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return -ENOMEM;
+	ret = conn_open(ifname, &c);
+	if (ret < 0)
+		goto out;
+	ret = conn_send(c, request, sizeof(request) - 1);
+	if (ret < 0)
+		goto out;
+	ret = wg_builder_init(&b, ifname);
+	if (ret < 0)
+		goto out;
+	ret = read_reply(c, &b);
+	if (ret == 0)
+		*out = wg_builder_finish(&b);
+out:
+	wg_builder_discard(&b);
+	conn_close(c);
+	return ret;
+}
+
+/* Text of one change into p (room for WG_UAPI_CHANGE_MAX bytes); its length. */
+static size_t format_change(const struct wg_change *ch, char *p)
+{
+	char hex[2 * AWG_KEY_LEN + 1], addr[AWG_ADDR_TEXT_MAX + 1];
+	int n;
+
+	sodium_bin2hex(hex, sizeof(hex), ch->key, AWG_KEY_LEN);
+	if (ch->op == WG_CHANGE_REMOVE)
+		n = snprintf(p, WG_UAPI_CHANGE_MAX + 1, "public_key=%s\nremove=true\n", hex);
+	else if (inet_ntop(AF_INET6, ch->addr, addr, sizeof(addr)))
+		n = snprintf(p, WG_UAPI_CHANGE_MAX + 1,
+			     "public_key=%s\nreplace_allowed_ips=true\nallowed_ip=%s/128\n", hex,
+			     addr);
+	else
+		n = -1;
+	return n < 0 || n > (int)WG_UAPI_CHANGE_MAX ? 0 : (size_t)n;
+}
+
+/* One set=1 request for at most WG_UAPI_CHUNK changes. */
+static int apply_chunk(const char *ifname, const struct wg_change *changes, size_t n)
+{
+	static const char head[] = "set=1\n";
+	struct uapi_conn *c = NULL;
+	size_t len = 0, room = sizeof(head) + n * (WG_UAPI_CHANGE_MAX + 1) + 1;
+	char *text = malloc(room);
+	int ret;
+
+	if (!text)
+		return -ENOMEM;
+	memcpy(text, head, sizeof(head) - 1);
+	len = sizeof(head) - 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t k = format_change(&changes[i], text + len);
+
+		if (!k) {
+			ret = -EINVAL;
+			goto out;
+		}
+		len += k;
+	}
+	text[len++] = '\n';
+	ret = conn_open(ifname, &c);
+	if (ret < 0)
+		goto out;
+	ret = conn_send(c, text, len);
+	if (ret < 0)
+		goto out;
+	ret = read_reply(c, NULL);
+out:
+	conn_close(c);
+	free(text);
+	return ret;
+}
+
+static int uapi_apply(const char *ifname, const struct wg_change *changes, size_t n)
+{
+	int ret;
+
+	/* Refuse a bad list before any of it reaches the interface. */
+	for (size_t i = 0; i < n; i++)
+		if (changes[i].op != WG_CHANGE_SET && changes[i].op != WG_CHANGE_REMOVE)
+			return -EINVAL;
+	for (size_t off = 0; off < n; off += WG_UAPI_CHUNK) {
+		size_t k = n - off < WG_UAPI_CHUNK ? n - off : WG_UAPI_CHUNK;
+
+		ret = apply_chunk(ifname, changes + off, k);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+const struct wg_ops wg_userspace_ops = {
+    .name = "userspace",
+    .get_device = uapi_get_device,
+    .apply = uapi_apply,
+};
