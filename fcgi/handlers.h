@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* The two endpoints, called by handle() once the route and settings are known. */
+#ifndef AUTOWG_FCGI_HANDLERS_H
+#define AUTOWG_FCGI_HANDLERS_H
+
+#include "auth.h"
+#include "helper.h"
+#include "request.h"
+
+void handle_register(struct helper *h, const struct table_settings *s, const struct request *r,
+		     const char *method, struct response *out);
+void handle_peers(const struct auth *auth, struct helper *h, const struct request *r,
+		  const char *method, struct response *out);
+/* The settings are safe to put in an answer: one-line, well-formed. */
+bool settings_ok(const struct table_settings *s, const char **why);
+
+#endif

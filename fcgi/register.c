@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: MIT */
+/* POST <prefix>v1/register: identity, key, the helper's verdict, five lines. */
+#include "handlers.h"
+#include "identity.h"
+#include "../core/addr.h"
+#include "../core/key.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define REGISTER_ANSWER_MAX 512 /* the five lines; every field is bounded */
+
+static bool one_line(const char *s, size_t max)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if (i >= max || (unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return i > 0;
+}
+
+static bool printable_word(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return false;
+	return i > 0;
+}
+
+bool settings_ok(const struct table_settings *s, const char **why)
+{
+	struct prefix6 p;
+	uint8_t key[AWG_KEY_LEN];
+	const char *bad;
+
+	if (!printable_word(s->http_prefix) || s->http_prefix[0] != '/')
+		*why = "helper settings: bad http prefix";
+	else if (!printable_word(s->endpoint))
+		*why = "helper settings: bad endpoint";
+	else if (!prefix6_parse(s->route, &p, &bad) || !prefix6_parse(s->pool, &p, &bad))
+		*why = "helper settings: bad route or pool";
+	else if (!key_parse(s->pubkey, strlen(s->pubkey), key, &bad))
+		*why = "helper settings: bad interface key";
+	else if (s->keepalive > 65535)
+		*why = "helper settings: bad keepalive";
+	else
+		return true;
+	return false;
+}
+
+static void answer(const struct table_settings *s, const uint8_t addr[16], struct response *out)
+{
+	char ip[AWG_ADDR_TEXT_MAX + 1], *body = malloc(REGISTER_ANSWER_MAX);
+	int n;
+
+	addr6_format(addr, ip);
+	if (!body) {
+		response_text(out, 503, "out of memory");
+		return;
+	}
+	n = snprintf(body, REGISTER_ANSWER_MAX,
+		     "endpoint=%s\npubkey=%s\nroute=%s\nip=%s\nkeepalive=%u\n", s->endpoint,
+		     s->pubkey, s->route, ip, s->keepalive);
+	if (n < 0 || n >= REGISTER_ANSWER_MAX) {
+		free(body);
+		response_text(out, 503, "answer too long");
+		return;
+	}
+	response_set_body(out, 200, "text/plain; charset=UTF-8", body, (size_t)n);
+}
+
+void handle_register(struct helper *h, const struct table_settings *s, const struct request *r,
+		     const char *method, struct response *out)
+{
+	char cn[AWG_CN_MAX + 1], body[AWG_BODY_MAX];
+	struct msg_register_reply reply;
+	struct table_settings now;
+	uint8_t key[AWG_KEY_LEN];
+	struct prefix6 pool;
+	const char *why;
+	size_t len = 0;
+	int status, err;
+
+	if (strcmp(method, "POST")) {
+		out->allow = "POST";
+		response_text(out, 405, "method not allowed; use POST");
+		return;
+	}
+	if (!identity_cn(r->env, cn, &why)) {
+		response_text(out, 403, why);
+		return;
+	}
+	strcpy(out->cn, cn);
+	if ((status = body_length(r->env, &len, &why)) ||
+	    (status = body_read(&r->body, body, len, &why))) {
+		response_text(out, status, why);
+		return;
+	}
+	if (!key_parse(body, len, key, &why)) {
+		response_text(out, 400, why);
+		return;
+	}
+	if (!s->up) {
+		response_text(out, 503, "WireGuard interface unavailable");
+		return;
+	}
+	if ((err = helper_register(h, cn, key, &reply))) {
+		response_text(out, 503, helper_error(err));
+		return;
+	}
+	status = reg_result_status(reply.result);
+	if (status != 200) {
+		response_text(out, status,
+			      one_line(reply.reason, AWG_REASON_MAX)
+				  ? reply.reason
+				  : reg_result_reason(reply.result));
+		return;
+	}
+	/* the freshest settings: the port or key may have changed meanwhile */
+	if (helper_settings(h, &now) || !settings_ok(&now, &why))
+		now = *s;
+	if (!prefix6_parse(now.pool, &pool, &why) || !prefix6_contains(&pool, reply.addr)) {
+		response_text(out, 503, "helper answered an address outside the pool");
+		return;
+	}
+	answer(&now, reply.addr, out);
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One request as the responder sees it, and the answer it gives: a pure-ish
+ * core that FastCGI, plain CGI and the unit tests all drive the same way.
+ */
+#ifndef AUTOWG_FCGI_REQUEST_H
+#define AUTOWG_FCGI_REQUEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "../core/limits.h"
+
+#define FCGI_PARAMS_MAX	   1024	     /* parameters in one request (or CGI environment) */
+#define FCGI_PARAM_MAX	   65536     /* bytes in one "NAME=value" parameter */
+#define FCGI_PATH_MAX	   4096	     /* request path, bytes */
+#define FCGI_CERT_TEXT_MAX 32768     /* SSL_CLIENT_CERT as passed (escaped PEM) */
+#define FCGI_REASON_MAX	   255	     /* one-line reason in an answer */
+#define FCGI_DRAIN_MAX	   (1 << 20) /* unread body discarded after an early answer */
+
+struct body_reader {
+	/* Up to len bytes into buf: the count, 0 at end of input, -1 on error. */
+	ssize_t (*read)(void *ctx, char *buf, size_t len);
+	void *ctx;
+};
+
+struct request {
+	char *const *env; /* "NAME=value" strings, NULL-terminated; untrusted */
+	struct body_reader body;
+};
+
+struct response {
+	int status;
+	const char *content_type;
+	const char *allow;     /* value of an Allow header, or NULL */
+	bool www_authenticate; /* add WWW-Authenticate: Basic realm="autowg" */
+	bool head;	       /* HEAD: every header, no body */
+	char *body;	       /* malloc'd, owned; body_len bytes */
+	size_t body_len;
+	/* for the log line: the identity and why a request was refused */
+	char cn[AWG_CN_MAX + 1];
+	char reason[FCGI_REASON_MAX + 1];
+};
+
+struct auth;
+struct helper;
+
+/* Answer r into *out (caller frees with response_free). Never fails: every
+ * refusal is a status with a one-line reason; logs refusals on stderr. */
+void handle(const struct auth *auth, struct helper *h, const struct request *r,
+	    struct response *out);
+
+/* Parameters. 0 absent, 1 found (*value set). Assumes no duplicates. */
+int param_get(char *const *env, const char *name, const char **value);
+/* True when no parameter name appears twice and there are not too many;
+ * otherwise *dup names the first repeated one (NULL when too many). */
+bool params_unique(char *const *env, char *dup, size_t dup_size);
+
+/* Responses. */
+void response_text(struct response *out, int status, const char *reason);
+bool response_set_body(struct response *out, int status, const char *type, char *body, size_t len);
+const char *status_text(int status);
+/* Header block ("Status: ...\r\n...\r\n\r\n") into buf; its length or -1. */
+int response_header(const struct response *r, char *buf, size_t size);
+void response_free(struct response *r);
+
+/* Routing: the request path into out[FCGI_PATH_MAX + 1]; false with a reason
+ * when it is missing or unsafe (%-escapes, "..", control bytes). */
+bool route_path(char *const *env, char *out, const char **why);
+enum route { ROUTE_NONE, ROUTE_REGISTER, ROUTE_PEERS };
+enum route route_match(const char *path, const char *prefix);
+
+/* Body: CONTENT_LENGTH -> 0 and *len, or 411/400/413 and *why. */
+int body_length(char *const *env, size_t *len, const char **why);
+/* Read exactly len bytes (len <= AWG_BODY_MAX): 0, or 400 and *why. */
+int body_read(const struct body_reader *b, char *buf, size_t len, const char **why);
+
+#endif
