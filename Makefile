@@ -5,6 +5,8 @@
 #   make CC=clang   the same with clang;  make check SANITIZE=1  with ASan/UBSan
 .POSIX:
 .SUFFIXES:
+# Keep objects of pattern-rule chains (test programs): make would delete them as intermediates.
+.SECONDARY:
 
 CC	?= cc
 B	?= build
@@ -112,6 +114,89 @@ demo:
 	@tools/deps
 	$(MAKE) B=$(B) all
 	B=$(B) tools/demo
+
+# Fuzzing: libFuzzer harnesses in tests/fuzz/, built with clang and
+# -fsanitize=fuzzer,address,undefined into their own tree $(FUZZ_B) (every
+# object there, core/ included, carries the fuzz flags; $(B) never does).
+#   make fuzz                 build, then run each harness FUZZ_SECONDS (60)
+#   make fuzz-build           build only, into $(FUZZ_B)
+FUZZ_B	?= $(B)-fuzz
+FUZZ_CC	?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+# Each harness links only what its part links: the trust boundaries hold here too.
+FUZZ_CORE = $(patsubst %,$(B)/fuzz/fuzz_%,dn key table convert pattern)
+FUZZ_FCGI = $(patsubst %,$(B)/fuzz/fuzz_%,cert request)
+FUZZ_WG	  = $(patsubst %,$(B)/fuzz/fuzz_%,frames)
+
+$(FUZZ_CORE): $(B)/fuzz/%: $(B)/obj/tests/fuzz/%.o $(B)/libcore.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(XLDFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
+$(FUZZ_FCGI): $(B)/fuzz/%: $(B)/obj/tests/fuzz/%.o $(B)/libfcgi.a $(B)/libcore.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(XLDFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(FCGI_LIBS) $(CORE_LIBS) -lpthread
+$(FUZZ_WG): $(B)/fuzz/%: $(B)/obj/tests/fuzz/%.o $(B)/libwg.a $(B)/libcore.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(XLDFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(WG_LIBS) $(CORE_LIBS)
+
+# Run inside the fuzz tree only (B=$(FUZZ_B), the fuzz CC and CFLAGS).
+fuzzers: $(FUZZ_CORE) $(FUZZ_FCGI) $(FUZZ_WG)
+
+fuzz-build:
+	$(MAKE) B=$(FUZZ_B) CC=$(FUZZ_CC) CFLAGS="$(FUZZ_CFLAGS)" fuzzers
+
+fuzz: fuzz-build
+	FUZZ_B=$(FUZZ_B) FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh
+
+.PHONY: fuzz fuzz-build fuzzers
+
+# Install and uninstall, with PREFIX and DESTDIR as usual:
+#   make install [PREFIX=/usr] [DESTDIR=/tmp/root]
+#   make uninstall [PREFIX=...] [DESTDIR=...]    removes exactly what install put there
+# Man pages get @VERSION@ and @PREFIX@ filled in; the systemd units' ExecStart
+# and Documentation lines name /usr/local and are rewritten to $(PREFIX).
+# VERSION is the one version string; the C programs still carry their own
+# "0.1" (tests/smoke/install.sh checks that all of them agree).
+VERSION	= 0.1
+PREFIX	?= /usr/local
+INSTALL	?= install
+BINDIR	= $(PREFIX)/bin
+SBINDIR	= $(PREFIX)/sbin
+MANDIR	= $(PREFIX)/share/man
+DOCDIR	= $(PREFIX)/share/doc/autowg
+UNITDIR	= $(PREFIX)/lib/systemd/system
+MAN1	= $(notdir $(wildcard man/*.1))
+MAN8	= $(notdir $(wildcard man/*.8))
+EXAMPLES = $(notdir $(wildcard conf/*))
+UNITS	= $(notdir $(wildcard conf/*.service))
+MAN_SED	= -e 's|@VERSION@|$(VERSION)|g' -e 's|@PREFIX@|$(PREFIX)|g'
+UNIT_SED = -e '/^ExecStart=/s|/usr/local/|$(PREFIX)/|g' -e '/^Documentation=/s|/usr/local/|$(PREFIX)/|g'
+
+install: $(PROGS)
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UNITDIR)
+	$(INSTALL) -m 0755 $(B)/autowg-helper contrib/autowg-client $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 0755 $(B)/autowg-fcgi $(B)/autowg-addr $(DESTDIR)$(BINDIR)/
+	for f in $(MAN1); do sed $(MAN_SED) man/$$f >$(DESTDIR)$(MANDIR)/man1/$$f || exit 1; \
+		chmod 0644 $(DESTDIR)$(MANDIR)/man1/$$f; done
+	for f in $(MAN8); do sed $(MAN_SED) man/$$f >$(DESTDIR)$(MANDIR)/man8/$$f || exit 1; \
+		chmod 0644 $(DESTDIR)$(MANDIR)/man8/$$f; done
+	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/
+	for f in $(EXAMPLES); do sed $(UNIT_SED) conf/$$f >$(DESTDIR)$(DOCDIR)/examples/$$f || exit 1; \
+		chmod 0644 $(DESTDIR)$(DOCDIR)/examples/$$f; done
+	for f in $(UNITS); do sed $(UNIT_SED) conf/$$f >$(DESTDIR)$(UNITDIR)/$$f || exit 1; \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$f; done
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/autowg-helper $(DESTDIR)$(SBINDIR)/autowg-client \
+		$(DESTDIR)$(BINDIR)/autowg-fcgi $(DESTDIR)$(BINDIR)/autowg-addr \
+		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(MAN1)) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(MAN8)) \
+		$(DESTDIR)$(DOCDIR)/README.md $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(EXAMPLES)) \
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
+	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
+
+.PHONY: install uninstall
 
 clean:
 	rm -rf $(B)
