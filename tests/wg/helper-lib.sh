@@ -1,0 +1,66 @@
+#!/bin/bash
+# autowg: not a test. Shared by tests/wg/helper*.sh: a wireguard-go
+# interface in a namespace, autowg-helper on it, awg-call against its socket.
+. "$(dirname "$0")/../lib.sh"
+
+HELPER=$B/autowg-helper
+CALL=$B/tests/tools/awg-call
+POOL=fde3:25fb:7f6c:1::/64
+ROUTE=fde3:25fb:7f6c::/48
+SOCK=$T_TMP/helper.sock
+HLOG=$T_TMP/helper.log
+HPID=
+
+for f in "$HELPER" "$CALL"; do
+	[ -x "$f" ] || { not_ok "$f is built"; done_testing; exit 1; }
+done
+
+# hl_setup: namespace NS with wireguard-go interface IF on port PORT.
+hl_setup() {
+	NS=$(uniq_name awh)
+	IF=$(uniq_name wgh)
+	PORT=$((20000 + RANDOM % 20000))
+	netns_add "$NS"
+	if ! wggo_up "$NS" "$IF"; then
+		not_ok "wireguard-go interface $IF comes up"
+		done_testing
+		exit 1
+	fi
+	ip netns exec "$NS" wg set "$IF" listen-port "$PORT"
+}
+
+# start_helper [FLAGS...]: helper on IF with the usual flags plus FLAGS;
+# returns once it serves (it listens before it flushes the pool, and answers
+# only after: a second helper must fail on the socket, not flush).
+start_helper() {
+	rm -f "$SOCK"
+	ip netns exec "$NS" "$HELPER" --pool "$POOL" --route "$ROUTE" --endpoint vpn.example.com \
+		--socket "$SOCK" "$@" "$IF" 2>>"$HLOG" &
+	HPID=$!
+	on_exit "kill $HPID"
+	wait_for 5 test -S "$SOCK" && timeout 60 "$CALL" "$SOCK" table >/dev/null
+}
+
+# stop_helper: SIGTERM; its exit status is the function's.
+stop_helper() {
+	kill -TERM "$HPID" 2>/dev/null
+	wait "$HPID"
+}
+
+call() { "$CALL" "$SOCK" "$@"; }
+wgx() { ip netns exec "$NS" wg "$@"; }
+dump() { wgx show "$IF" dump; }
+# The dump without the columns that move by themselves (handshake, transfer).
+# Peers sorted: wireguard-go lists them in no fixed order.
+dump_stable() {
+	dump | awk -F'\t' 'NR == 1 { print; next } { print $1, $2, $3, $4, $8 | "sort" }'
+}
+# expect_line NAME LINE TEXT: TEXT has exactly LINE as one of its lines.
+expect_line() {
+	if printf '%s\n' "$3" | grep -qFx -- "$2"; then ok "$1"; else not_ok "$1" "want line: $2" "got: $3"; fi
+}
+# allowed_ips KEY: that peer's allowed IPs, or nothing.
+allowed_ips() { dump | awk -F'\t' -v k="$1" 'NR > 1 && $1 == k { print $4 }'; }
+newkey() { wg genkey | wg pubkey; }
+# reply_of CN KEY: "<status> <result>" of a registration.
+reply_of() { call register "$1" "$2" | cut -d' ' -f1,2; }

@@ -1,0 +1,506 @@
+/* SPDX-License-Identifier: MIT */
+/* The registration rules, against a fake WireGuard (wg_ops) that records
+ * every change and can be told to fail. Real WireGuard: tests/wg/helper*.sh. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "../../core/addr.h"
+#include "../../core/key.h"
+#include "../../core/table.h"
+#include "../../wg/registry.h"
+
+#define FAKE_CHANGES_MAX 64
+#define CAPACITY	 4
+#define POOL		 "fde3:25fb:7f6c:1::/64"
+
+static struct {
+	struct wg_change ch[FAKE_CHANGES_MAX];
+	size_t n, calls;
+	int fail; /* -errno the next apply returns */
+} fake;
+
+static int fake_get(const char *ifname, struct wg_device **out)
+{
+	(void)ifname;
+	*out = NULL;
+	return -ENOSYS;
+}
+
+static int fake_apply(const char *ifname, const struct wg_change *ch, size_t n)
+{
+	(void)ifname;
+	fake.calls++;
+	if (fake.fail)
+		return fake.fail;
+	fake.n = n < FAKE_CHANGES_MAX ? n : FAKE_CHANGES_MAX;
+	memcpy(fake.ch, ch, fake.n * sizeof(*ch));
+	return 0;
+}
+
+static const struct wg_ops fake_ops = {"fake", fake_get, fake_apply};
+
+struct fix {
+	struct converter conv;
+	struct cn_pattern *pat;
+	void *table;
+	size_t size;
+	struct registry *r;
+	uint32_t capacity;
+};
+
+static void key_of(int n, uint8_t key[AWG_KEY_LEN])
+{
+	memset(key, 0, AWG_KEY_LEN);
+	key[0] = (uint8_t)(n & 0xff);
+	key[1] = (uint8_t)(n >> 8);
+	key[31] = 0x42;
+}
+
+static void addr_of(const char *text, uint8_t out[16])
+{
+	const char *why;
+
+	assert_true(addr6_parse(text, out, &why));
+}
+
+/* A device: interface key 999, then peers given as (key number, prefix). */
+struct fake_peer {
+	int key;
+	const char *ip; /* "addr/len" */
+};
+
+static struct wg_device *device(const struct fake_peer *p, size_t n)
+{
+	struct wg_device *d = calloc(1, sizeof(*d));
+	size_t i;
+
+	d->flags = WG_DEVICE_HAS_PUBLIC_KEY | WG_DEVICE_HAS_PRIVATE_KEY | WG_DEVICE_HAS_LISTEN_PORT;
+	key_of(999, d->public_key);
+	d->listen_port = 51820;
+	d->peers = calloc(n ? n : 1, sizeof(*d->peers));
+	d->n_peers = n;
+	for (i = 0; i < n; i++) {
+		struct prefix6 pf;
+		const char *why;
+
+		key_of(p[i].key, d->peers[i].key);
+		d->peers[i].ips = calloc(1, sizeof(*d->peers[i].ips));
+		d->peers[i].n_ips = 1;
+		assert_true(prefix6_parse(p[i].ip, &pf, &why));
+		d->peers[i].ips[0].family = AF_INET6;
+		d->peers[i].ips[0].cidr = pf.len;
+		memcpy(d->peers[i].ips[0].addr, pf.addr, 16);
+	}
+	return d;
+}
+
+static void device_free(struct wg_device *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_peers; i++)
+		free(d->peers[i].ips);
+	free(d->peers);
+	free(d);
+}
+
+static int setup_cap(void **state, uint32_t capacity, enum converter_kind kind)
+{
+	struct fix *f = calloc(1, sizeof(*f));
+	struct prefix6 pool;
+	const char *why;
+	char err[128];
+	struct registry_config rc;
+	struct wg_device *d;
+
+	assert_true(prefix6_parse(POOL, &pool, &why));
+	assert_true(converter_init(&f->conv, kind, &pool, NULL, &why));
+	f->pat = cn_pattern_compile(CN_PATTERN_DEFAULT, err, sizeof(err));
+	assert_non_null(f->pat);
+	f->capacity = capacity;
+	f->size = table_size(capacity);
+	f->table = aligned_alloc(64, (f->size + 63) / 64 * 64);
+	table_init(f->table, f->size, capacity);
+	rc = (struct registry_config){"wgtest", &fake_ops, &f->conv, f->pat, capacity, f->table};
+	assert_int_equal(registry_new(&rc, &f->r), 0);
+	d = device(NULL, 0);
+	assert_int_equal(registry_sync(f->r, d), 0);
+	device_free(d);
+	registry_set_up(f->r, true);
+	memset(&fake, 0, sizeof(fake));
+	*state = f;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_cap(state, CAPACITY, CONVERTER_DIRECT_BCD);
+}
+
+static int setup_big(void **state)
+{
+	return setup_cap(state, 20000, CONVERTER_METANS);
+}
+
+static int teardown(void **state)
+{
+	struct fix *f = *state;
+
+	registry_free(f->r);
+	cn_pattern_free(f->pat);
+	free(f->table);
+	free(f);
+	return 0;
+}
+
+static uint32_t reg(struct fix *f, const char *cn, int keyn, struct reg_answer *a)
+{
+	uint8_t key[AWG_KEY_LEN];
+	struct reg_answer local;
+
+	key_of(keyn, key);
+	registry_register(f->r, cn, key, 1000, a ? a : &local);
+	return a ? a->result : local.result;
+}
+
+static void new_name_gets_its_address(void **state)
+{
+	struct fix *f = *state;
+	struct reg_answer a;
+	struct table_entry e;
+	uint8_t want[16], key[AWG_KEY_LEN];
+
+	assert_int_equal(reg(f, "1234", 1, &a), REG_OK);
+	addr_of("fde3:25fb:7f6c:1::1234", want);
+	assert_memory_equal(a.addr, want, 16);
+	assert_string_equal(a.name, "1234");
+	assert_int_equal(fake.n, 1);
+	assert_int_equal(fake.ch[0].op, WG_CHANGE_SET);
+	assert_memory_equal(fake.ch[0].addr, want, 16);
+	key_of(1, key);
+	assert_memory_equal(fake.ch[0].key, key, AWG_KEY_LEN);
+	assert_int_equal(table_read_entry(f->table, f->size, 0, &e), TABLE_READ_OK);
+	assert_string_equal(e.name, "1234");
+	assert_memory_equal(e.key, key, AWG_KEY_LEN);
+	assert_int_equal(registry_count(f->r), 1);
+}
+
+static void same_key_is_idempotent(void **state)
+{
+	struct fix *f = *state;
+
+	uint8_t want[16], key[AWG_KEY_LEN];
+
+	assert_int_equal(reg(f, "1234", 1, NULL), REG_OK);
+	fake.calls = 0;
+	assert_int_equal(reg(f, "1234", 1, NULL), REG_SAME);
+	assert_int_equal(registry_count(f->r), 1);
+	/* the same peer is set once more (it repairs a removal), nothing else */
+	addr_of("fde3:25fb:7f6c:1::1234", want);
+	key_of(1, key);
+	assert_int_equal(fake.calls, 1);
+	assert_int_equal(fake.n, 1);
+	assert_int_equal(fake.ch[0].op, WG_CHANGE_SET);
+	assert_memory_equal(fake.ch[0].key, key, AWG_KEY_LEN);
+	assert_memory_equal(fake.ch[0].addr, want, 16);
+	/* and when that fails, the interface is unavailable: the table stays */
+	fake.fail = -EIO;
+	assert_int_equal(reg(f, "1234", 1, NULL), REG_UNAVAILABLE);
+	fake.fail = 0;
+	assert_int_equal(registry_count(f->r), 1);
+	assert_int_equal(reg(f, "1234", 1, NULL), REG_SAME);
+}
+
+static void new_key_replaces_in_one_apply(void **state)
+{
+	struct fix *f = *state;
+	uint8_t old[AWG_KEY_LEN], nu[AWG_KEY_LEN];
+	struct table_entry e;
+
+	key_of(1, old);
+	key_of(2, nu);
+	assert_int_equal(reg(f, "1234", 1, NULL), REG_OK);
+	fake.calls = 0;
+	assert_int_equal(reg(f, "1234", 2, NULL), REG_REPLACED);
+	assert_int_equal(fake.calls, 1);
+	assert_int_equal(fake.n, 2);
+	assert_int_equal(fake.ch[0].op, WG_CHANGE_REMOVE);
+	assert_memory_equal(fake.ch[0].key, old, AWG_KEY_LEN);
+	assert_int_equal(fake.ch[1].op, WG_CHANGE_SET);
+	assert_memory_equal(fake.ch[1].key, nu, AWG_KEY_LEN);
+	assert_int_equal(table_read_entry(f->table, f->size, 0, &e), TABLE_READ_OK);
+	assert_memory_equal(e.key, nu, AWG_KEY_LEN);
+	/* the old key is free again, the new one is this name's */
+	assert_int_equal(reg(f, "1235", 1, NULL), REG_OK);
+	assert_int_equal(reg(f, "1234", 2, NULL), REG_SAME);
+}
+
+static void key_of_another_name_is_refused(void **state)
+{
+	struct fix *f = *state;
+
+	assert_int_equal(reg(f, "1234", 1, NULL), REG_OK);
+	fake.calls = 0;
+	assert_int_equal(reg(f, "1235", 1, NULL), REG_KEY_TAKEN);
+	assert_int_equal(fake.calls, 0);
+	assert_int_equal(registry_count(f->r), 1);
+}
+
+static void interface_key_is_refused(void **state)
+{
+	assert_int_equal(reg(*state, "1234", 999, NULL), REG_KEY_IFACE);
+	assert_int_equal(fake.calls, 0);
+}
+
+static void sync_flushes_pool_keeps_statics(void **state)
+{
+	struct fix *f = *state;
+	const struct fake_peer peers[] = {
+	    {10, "fde3:25fb:7f6c:1::5/128"}, /* in the pool: removed */
+	    {11, "fde3:25fb:7f6c:2::/64"},   /* in the route: static */
+	    {12, "fd00:1::/64"},	     /* elsewhere: static */
+	};
+	struct wg_device *d = device(peers, 3);
+	uint8_t k10[AWG_KEY_LEN];
+
+	assert_int_equal(registry_sync(f->r, d), 0);
+	key_of(10, k10);
+	assert_int_equal(fake.n, 1);
+	assert_int_equal(fake.ch[0].op, WG_CHANGE_REMOVE);
+	assert_memory_equal(fake.ch[0].key, k10, AWG_KEY_LEN);
+	assert_int_equal(registry_static_count(f->r), 2);
+	assert_int_equal(reg(f, "1234", 11, NULL), REG_KEY_STATIC);
+	assert_int_equal(reg(f, "1234", 12, NULL), REG_KEY_STATIC);
+	/* the flushed peer's key is nobody's now */
+	assert_int_equal(reg(f, "1234", 10, NULL), REG_OK);
+	device_free(d);
+}
+
+static void sync_reapplies_the_table(void **state)
+{
+	struct fix *f = *state;
+	const struct fake_peer peers[] = {{1, "fde3:25fb:7f6c:1::1234/128"}, {7, POOL}};
+	struct wg_device *d = device(peers, 2);
+	uint8_t k1[AWG_KEY_LEN], k7[AWG_KEY_LEN];
+
+	assert_int_equal(reg(f, "1234", 1, NULL), REG_OK);
+	assert_int_equal(reg(f, "1", 2, NULL), REG_OK);
+	assert_int_equal(registry_sync(f->r, d), 0);
+	key_of(1, k1);
+	key_of(7, k7);
+	/* peer 7 removed, our two set again, ours never removed */
+	assert_int_equal(fake.n, 3);
+	assert_int_equal(fake.ch[0].op, WG_CHANGE_REMOVE);
+	assert_memory_equal(fake.ch[0].key, k7, AWG_KEY_LEN);
+	assert_int_equal(fake.ch[1].op, WG_CHANGE_SET);
+	assert_int_equal(fake.ch[2].op, WG_CHANGE_SET);
+	assert_int_equal(registry_count(f->r), 2);
+	device_free(d);
+}
+
+static void sync_failure_changes_nothing(void **state)
+{
+	struct fix *f = *state;
+	const struct fake_peer peers[] = {{11, "fd00:1::/64"}, {12, "fde3:25fb:7f6c:1::9/128"}};
+	struct wg_device *d = device(peers, 2);
+
+	fake.fail = -EIO;
+	assert_int_equal(registry_sync(f->r, d), -EIO);
+	fake.fail = 0;
+	assert_int_equal(registry_static_count(f->r), 0);
+	assert_int_equal(reg(f, "1234", 11, NULL), REG_OK);
+	device_free(d);
+}
+
+static void address_of_static_peer_is_refused(void **state)
+{
+	struct fix *f = *state;
+	/* a peer added later by an operator, inside the pool: learnt as static */
+	const struct fake_peer peers[] = {{20, "fde3:25fb:7f6c:1::7/128"},
+					  {21, "fde3:25fb:7f6c:1::100/120"}};
+	struct wg_device *d = device(peers, 2);
+
+	assert_int_equal(registry_update(f->r, d), 0);
+	fake.calls = 0;
+	assert_int_equal(reg(f, "7", 1, NULL), REG_ADDR_STATIC);
+	assert_int_equal(reg(f, "0150", 1, NULL), REG_ADDR_STATIC);
+	assert_int_equal(reg(f, "0250", 1, NULL), REG_OK);
+	assert_int_equal(fake.calls, 1);
+	device_free(d);
+}
+
+static void static_route_covering_pool_refuses_all(void **state)
+{
+	struct fix *f = *state;
+	const struct fake_peer peers[] = {{20, "fde3:25fb:7f6c::/48"}};
+	struct wg_device *d = device(peers, 1);
+
+	assert_int_equal(registry_sync(f->r, d), 0);
+	assert_int_equal(reg(f, "1", 1, NULL), REG_ADDR_STATIC);
+	device_free(d);
+}
+
+static void interface_address_is_refused(void **state)
+{
+	struct fix *f = *state;
+	uint8_t a[1][16];
+
+	addr_of("fde3:25fb:7f6c:1::1", a[0]);
+	assert_int_equal(registry_set_iface_addrs(f->r, (const uint8_t(*)[16])a, 1), 0);
+	assert_int_equal(reg(f, "1", 1, NULL), REG_ADDR_IFACE);
+	assert_int_equal(reg(f, "2", 1, NULL), REG_OK);
+}
+
+static void address_of_another_name_is_refused(void **state)
+{
+	struct fix *f = *state;
+	struct reg_answer a;
+
+	assert_int_equal(reg(f, "42", 1, NULL), REG_OK);
+	assert_int_equal(reg(f, "0042", 2, &a), REG_ADDR_TAKEN);
+	assert_string_equal(a.name, "0042");
+	assert_non_null(strstr(a.reason, "42"));
+}
+
+static void bad_cn_bad_name_bad_key(void **state)
+{
+	struct fix *f = *state;
+	struct reg_answer a;
+	uint8_t zero[AWG_KEY_LEN] = {0};
+
+	assert_int_equal(reg(f, "12-34", 1, &a), REG_BAD_CN);
+	assert_string_equal(a.name, "");
+	assert_int_equal(reg(f, "12\n34", 1, NULL), REG_BAD_CN);
+	assert_int_equal(reg(f, "", 1, NULL), REG_BAD_CN);
+	assert_int_equal(reg(f, "10000", 1, &a), REG_BAD_NAME);
+	assert_string_equal(a.name, "10000");
+	registry_register(f->r, "1", zero, 1, &a);
+	assert_int_equal(a.result, REG_BAD_KEY);
+	assert_int_equal(fake.calls, 0);
+}
+
+static void down_interface_is_unavailable(void **state)
+{
+	struct fix *f = *state;
+
+	registry_set_up(f->r, false);
+	assert_int_equal(reg(f, "1", 1, NULL), REG_UNAVAILABLE);
+	assert_int_equal(fake.calls, 0);
+	registry_set_up(f->r, true);
+	assert_int_equal(reg(f, "1", 1, NULL), REG_OK);
+}
+
+static void full_table_is_refused(void **state)
+{
+	struct fix *f = *state;
+	char cn[8];
+	int i;
+
+	for (i = 0; i < CAPACITY; i++) {
+		snprintf(cn, sizeof(cn), "%d", i);
+		assert_int_equal(reg(f, cn, i + 1, NULL), REG_OK);
+	}
+	assert_int_equal(reg(f, "100", 100, NULL), REG_FULL);
+	/* a known name may still change its key */
+	assert_int_equal(reg(f, "0", 101, NULL), REG_REPLACED);
+}
+
+static void apply_failure_changes_nothing(void **state)
+{
+	struct fix *f = *state;
+	struct table_entry e;
+
+	assert_int_equal(registry_take_check(f->r), 0);
+	fake.fail = -ECONNREFUSED;
+	assert_int_equal(reg(f, "1", 1, NULL), REG_UNAVAILABLE);
+	assert_int_equal(registry_take_check(f->r), -ECONNREFUSED);
+	assert_int_equal(registry_take_check(f->r), 0);
+	assert_int_equal(registry_count(f->r), 0);
+	assert_int_equal(table_read_entry(f->table, f->size, 0, &e), TABLE_READ_EMPTY);
+	fake.fail = 0;
+	assert_int_equal(reg(f, "1", 1, NULL), REG_OK);
+	fake.fail = -EIO;
+	assert_int_equal(reg(f, "1", 2, NULL), REG_UNAVAILABLE);
+	fake.fail = 0;
+	assert_int_equal(reg(f, "1", 1, NULL), REG_SAME);
+}
+
+static void update_copies_stats(void **state)
+{
+	struct fix *f = *state;
+	const struct fake_peer peers[] = {{1, "fde3:25fb:7f6c:1::1/128"}};
+	struct wg_device *d = device(peers, 1);
+	struct table_entry e;
+
+	assert_int_equal(reg(f, "1", 1, NULL), REG_OK);
+	d->peers[0].last_handshake = 1700000000;
+	d->peers[0].rx_bytes = 123;
+	d->peers[0].tx_bytes = 456;
+	assert_int_equal(registry_update(f->r, d), 0);
+	assert_int_equal(table_read_entry(f->table, f->size, 0, &e), TABLE_READ_OK);
+	assert_int_equal(e.last_handshake, 1700000000);
+	assert_int_equal(e.rx_bytes, 123);
+	assert_int_equal(e.tx_bytes, 456);
+	assert_int_equal(registry_static_count(f->r), 0);
+	device_free(d);
+}
+
+/* 20,000 names, each key replaced once: every index stays exact. */
+static void many_names_and_replacements(void **state)
+{
+	struct fix *f = *state;
+	char cn[32];
+	int i;
+
+	for (i = 0; i < 20000; i++) {
+		snprintf(cn, sizeof(cn), "dev%d", i);
+		assert_int_equal(reg(f, cn, i + 1000, NULL), REG_OK);
+	}
+	assert_int_equal(reg(f, "extra", 50000, NULL), REG_FULL);
+	for (i = 0; i < 20000; i += 2) {
+		snprintf(cn, sizeof(cn), "dev%d", i);
+		assert_int_equal(reg(f, cn, i + 30001, NULL), REG_REPLACED);
+	}
+	for (i = 0; i < 20000; i++) {
+		snprintf(cn, sizeof(cn), "dev%d", i);
+		assert_int_equal(reg(f, cn, i % 2 ? i + 1000 : i + 30001, NULL), REG_SAME);
+		if (i % 2 == 0)
+			assert_int_equal(reg(f, "other", i + 1000, NULL), REG_FULL);
+	}
+	assert_int_equal(registry_count(f->r), 20000);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(new_name_gets_its_address, setup, teardown),
+	    cmocka_unit_test_setup_teardown(same_key_is_idempotent, setup, teardown),
+	    cmocka_unit_test_setup_teardown(new_key_replaces_in_one_apply, setup, teardown),
+	    cmocka_unit_test_setup_teardown(key_of_another_name_is_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(interface_key_is_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(sync_flushes_pool_keeps_statics, setup, teardown),
+	    cmocka_unit_test_setup_teardown(sync_reapplies_the_table, setup, teardown),
+	    cmocka_unit_test_setup_teardown(sync_failure_changes_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(address_of_static_peer_is_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(static_route_covering_pool_refuses_all, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(interface_address_is_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(address_of_another_name_is_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(bad_cn_bad_name_bad_key, setup, teardown),
+	    cmocka_unit_test_setup_teardown(down_interface_is_unavailable, setup, teardown),
+	    cmocka_unit_test_setup_teardown(full_table_is_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(apply_failure_changes_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(update_copies_stats, setup, teardown),
+	    cmocka_unit_test_setup_teardown(many_names_and_replacements, setup_big, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

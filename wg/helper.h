@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* The helper process's state, shared by main.c, monitor.c and server.c. */
+#ifndef AUTOWG_HELPER_H
+#define AUTOWG_HELPER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "../core/table.h"
+#include "registry.h"
+#include "shm.h"
+#include "wg.h"
+
+#define HELPER_CHECK_MS	  1000 /* interface identity check period */
+#define HELPER_REFRESH_MS 1000 /* stats are read from the interface at most this often */
+#define HELPER_SLOW_MS	  500  /* a failed recovery that took this long was a timeout... */
+#define HELPER_BACKOFF_MS 5000 /* ...so the same interface is retried only this often */
+
+/* What the interface is, cheaply: it changed when any of this changed. */
+struct iface_id {
+	bool exists;
+	unsigned ifindex;
+	dev_t sock_dev; /* userspace: the UAPI socket file */
+	ino_t sock_ino;
+};
+
+struct helper {
+	const char *ifname;
+	const struct wg_ops *ops;
+	struct registry *reg;
+	struct shm_table shm;
+	struct table_settings settings;
+	char host[AWG_HOST_MAX + 1]; /* --endpoint */
+	bool up;
+	struct iface_id id;
+	int64_t next_check_ms;	   /* monotonic */
+	char down_why[128];	   /* last reason a recovery failed, logged once */
+	struct iface_id failed_id; /* the interface a slow recovery failed on */
+	int64_t retry_ms;	   /* monotonic: when to retry it */
+	int64_t refreshed_ms;	   /* monotonic, 0 = never */
+	uint32_t refresh_result;
+};
+
+/* Monotonic milliseconds. */
+int64_t helper_now_ms(void);
+
+/* Read the interface, check it can serve (private key), learn its addresses,
+ * flush the pool and re-apply the table, publish the settings, mark it up.
+ * 0 or -errno (-ENOKEY: no private key) with *why. */
+int helper_sync(struct helper *h, const char **why);
+/* About once a second, and at once when an operation failed with -errno err:
+ * notice the interface going away or coming back, and act on it. */
+void monitor_tick(struct helper *h, int err);
+/* ms until the next tick is due (a poll timeout). */
+int monitor_timeout(const struct helper *h);
+/* MSG_REFRESH: stats from the interface, at most once per HELPER_REFRESH_MS;
+ * REG_OK or REG_UNAVAILABLE. */
+uint32_t helper_refresh(struct helper *h);
+
+#endif

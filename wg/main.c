@@ -1,0 +1,417 @@
+/* SPDX-License-Identifier: MIT */
+/* autowg-helper: the privileged half. Flags, start-up, then the server loop. */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/addr.h"
+#include "../core/convert.h"
+#include "../core/key.h"
+#include "../core/pattern.h"
+#include "../core/proto.h"
+#include "helper.h"
+#include "log.h"
+#include "server.h"
+
+#define HELPER_VERSION	  "0.1"
+#define KEEPALIVE_DEFAULT 25
+#define KEEPALIVE_MAX	  65535 /* WireGuard's persistent-keepalive range */
+#define EXIT_USAGE	  2
+#define PATTERN_ERR_MAX	  256
+
+struct options {
+	const char *pool, *route, *endpoint, *http_prefix, *cn_pattern, *converter, *template;
+	const char *socket, *socket_group, *backend, *ifname;
+	uint32_t keepalive, max_peers;
+};
+
+static const char usage_text[] =
+    "Usage: autowg-helper --pool P --route R --endpoint HOST [options] INTERFACE\n"
+    "\n"
+    "The privileged half of autowg: owns the WireGuard INTERFACE, assigns each\n"
+    "device its address and serves the unprivileged FastCGI responders.\n"
+    "\n"
+    "  --pool P               IPv6 prefix the device addresses come from; every\n"
+    "                         peer with an allowed IP inside it is removed at start\n"
+    "  --route R              IPv6 prefix devices route through the tunnel; holds P\n"
+    "  --endpoint HOST        host name or address devices connect to; the port is\n"
+    "                         read from the interface\n"
+    "  --http-prefix PATH     URL prefix of the API, as the responders serve it\n"
+    "                         (default /)\n"
+    "  --cn-pattern RE        regex the whole certificate CN must match; group 1 (or\n"
+    "                         the whole match) is the device name\n"
+    "                         (default " CN_PATTERN_DEFAULT ")\n"
+    "  --converter KIND       direct-bcd (names 0..9999 as the last 16 bits) or\n"
+    "                         metans (BLAKE2b of the DNS name) (default direct-bcd)\n"
+    "  --metans-template T    DNS name for metans, exactly one %%s (default %%s)\n"
+    "  --keepalive SECONDS    persistent keepalive told to devices, 0..65535\n"
+    "                         (default 25)\n"
+    "  --socket PATH          responders' socket (default " HELPER_SOCKET_DEFAULT ");\n"
+    "                         its directory must exist\n"
+    "  --socket-group GROUP   group that may connect (socket mode 0660)\n"
+    "  --max-peers N          registration table size, 1..%u (default %u)\n"
+    "  --backend KIND         auto, kernel or userspace (default auto: userspace\n"
+    "                         when a UAPI socket exists for INTERFACE)\n"
+    "  --help                 this text\n"
+    "  --version              print the version\n";
+
+static void usage(FILE *f)
+{
+	fprintf(f, usage_text, AWG_MAX_PEERS_LIMIT, AWG_MAX_PEERS_DEFAULT);
+}
+
+static noreturn void bad_usage(const char *fmt, const char *arg)
+{
+	fprintf(stderr, LOG_PREFIX);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'autowg-helper --help'.\n");
+	exit(EXIT_USAGE);
+}
+
+static uint32_t parse_u32(const char *flag, const char *text, uint32_t min, uint32_t max)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(text, &end, 10);
+	if (!*text || *end || errno || text[0] == '-' || v < min || v > max) {
+		fprintf(stderr, LOG_PREFIX "%s: '%s' is not a number from %u to %u\n", flag, text,
+			min, max);
+		exit(EXIT_USAGE);
+	}
+	return (uint32_t)v;
+}
+
+enum {
+	OPT_POOL = 256,
+	OPT_ROUTE,
+	OPT_ENDPOINT,
+	OPT_PREFIX,
+	OPT_PATTERN,
+	OPT_CONVERTER,
+	OPT_TEMPLATE,
+	OPT_KEEPALIVE,
+	OPT_SOCKET,
+	OPT_GROUP,
+	OPT_MAX_PEERS,
+	OPT_BACKEND,
+	OPT_HELP,
+	OPT_VERSION,
+	OPT_HTTP_HOST,
+	OPT_HTTP_PORT
+};
+
+static const struct option long_opts[] = {
+    {"pool", required_argument, NULL, OPT_POOL},
+    {"route", required_argument, NULL, OPT_ROUTE},
+    {"endpoint", required_argument, NULL, OPT_ENDPOINT},
+    {"http-prefix", required_argument, NULL, OPT_PREFIX},
+    {"cn-pattern", required_argument, NULL, OPT_PATTERN},
+    {"converter", required_argument, NULL, OPT_CONVERTER},
+    {"metans-template", required_argument, NULL, OPT_TEMPLATE},
+    {"keepalive", required_argument, NULL, OPT_KEEPALIVE},
+    {"socket", required_argument, NULL, OPT_SOCKET},
+    {"socket-group", required_argument, NULL, OPT_GROUP},
+    {"max-peers", required_argument, NULL, OPT_MAX_PEERS},
+    {"backend", required_argument, NULL, OPT_BACKEND},
+    {"help", no_argument, NULL, OPT_HELP},
+    {"version", no_argument, NULL, OPT_VERSION},
+    {"http-host", required_argument, NULL, OPT_HTTP_HOST},
+    {"http-port", required_argument, NULL, OPT_HTTP_PORT},
+    {NULL, 0, NULL, 0},
+};
+
+static void parse_args(int argc, char **argv, struct options *o)
+{
+	int c;
+
+	*o = (struct options){.http_prefix = "/",
+			      .cn_pattern = CN_PATTERN_DEFAULT,
+			      .converter = "direct-bcd",
+			      .template = NULL,
+			      .socket = HELPER_SOCKET_DEFAULT,
+			      .backend = "auto",
+			      .keepalive = KEEPALIVE_DEFAULT,
+			      .max_peers = AWG_MAX_PEERS_DEFAULT};
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_POOL:
+			o->pool = optarg;
+			break;
+		case OPT_ROUTE:
+			o->route = optarg;
+			break;
+		case OPT_ENDPOINT:
+			o->endpoint = optarg;
+			break;
+		case OPT_PREFIX:
+			o->http_prefix = optarg;
+			break;
+		case OPT_PATTERN:
+			o->cn_pattern = optarg;
+			break;
+		case OPT_CONVERTER:
+			o->converter = optarg;
+			break;
+		case OPT_TEMPLATE:
+			o->template = optarg;
+			break;
+		case OPT_KEEPALIVE:
+			o->keepalive = parse_u32("--keepalive", optarg, 0, KEEPALIVE_MAX);
+			break;
+		case OPT_SOCKET:
+			o->socket = optarg;
+			break;
+		case OPT_GROUP:
+			o->socket_group = optarg;
+			break;
+		case OPT_MAX_PEERS:
+			o->max_peers = parse_u32("--max-peers", optarg, 1, AWG_MAX_PEERS_LIMIT);
+			break;
+		case OPT_BACKEND:
+			o->backend = optarg;
+			break;
+		case OPT_HELP:
+			usage(stdout);
+			exit(0);
+		case OPT_VERSION:
+			printf("autowg-helper " HELPER_VERSION "\n");
+			exit(0);
+		case OPT_HTTP_HOST:
+		case OPT_HTTP_PORT:
+			bad_usage("%s: the web server listens now; set the address in its "
+				  "configuration",
+				  c == OPT_HTTP_HOST ? "--http-host" : "--http-port");
+		case ':':
+			bad_usage("%s needs a value", argv[optind - 1]);
+		default:
+			bad_usage("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (!o->pool || !o->route || !o->endpoint)
+		bad_usage("%s", "--pool, --route and --endpoint are required");
+	if (optind != argc - 1)
+		bad_usage("%s", optind >= argc ? "INTERFACE is missing"
+					       : "exactly one INTERFACE, please");
+	o->ifname = argv[optind];
+}
+
+/* --endpoint: a host name or an address, never a port (that comes from the
+ * interface). An IPv6 literal may come with or without brackets. */
+static bool host_ok(const char *in, char out[AWG_HOST_MAX + 1], const char **why)
+{
+	size_t len = strlen(in), i;
+	uint8_t a[16];
+
+	if (len == 0 || len > AWG_HOST_MAX)
+		return *why = "empty or too long", false;
+	if (in[0] == '[' && in[len - 1] == ']' && len > 2) {
+		snprintf(out, AWG_HOST_MAX + 1, "%.*s", (int)(len - 2), in + 1);
+		return addr6_parse(out, a, why) ||
+		       (*why = "not an IPv6 address in brackets", false);
+	}
+	snprintf(out, AWG_HOST_MAX + 1, "%s", in);
+	if (strchr(in, ':'))
+		return addr6_parse(in, a, why) ||
+		       (*why = "not an IPv6 address; give the host only, the port is read "
+			       "from the interface",
+			false);
+	for (i = 0; i < len; i++)
+		if (!(in[i] >= 'a' && in[i] <= 'z') && !(in[i] >= 'A' && in[i] <= 'Z') &&
+		    !(in[i] >= '0' && in[i] <= '9') && in[i] != '.' && in[i] != '-' && in[i] != '_')
+			return *why = "a host name has only letters, digits, '.', '-' and '_'",
+			       false;
+	return true;
+}
+
+static bool http_prefix_ok(const char *p, const char **why)
+{
+	size_t i, len = strlen(p);
+
+	if (len == 0 || len > AWG_HTTP_PREFIX_MAX || p[0] != '/')
+		return *why = "must start with '/' and be at most 127 bytes", false;
+	for (i = 0; i < len; i++)
+		if (p[i] <= ' ' || p[i] >= 0x7f || p[i] == '?' || p[i] == '#' || p[i] == '%')
+			return *why = "only printable ASCII, no spaces, '?', '#' or '%'", false;
+	return true;
+}
+
+static bool group_lookup(const char *name, gid_t *gid)
+{
+	struct group *g = getgrnam(name);
+	char *end;
+	unsigned long v;
+
+	if (g) {
+		*gid = g->gr_gid;
+		return true;
+	}
+	errno = 0;
+	v = strtoul(name, &end, 10);
+	if (!*name || *end || errno || v >= (gid_t)-1)
+		return false;
+	*gid = (gid_t)v;
+	return true;
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal; /* no SA_RESTART: poll() must return */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &sa, NULL);
+}
+
+struct config {
+	struct prefix6 pool, route;
+	struct converter conv;
+	struct cn_pattern *pattern;
+	bool has_gid;
+	gid_t gid;
+};
+
+static void check_config(const struct options *o, struct helper *h, struct config *cf)
+{
+	char err[PATTERN_ERR_MAX];
+	enum converter_kind kind;
+	const char *why = NULL;
+
+	if (!prefix6_parse(o->pool, &cf->pool, &why))
+		bad_usage("--pool: %s", why);
+	if (!prefix6_parse(o->route, &cf->route, &why))
+		bad_usage("--route: %s", why);
+	if (!converter_kind_parse(o->converter, &kind))
+		bad_usage("--converter '%s': use direct-bcd or metans", o->converter);
+	if (strlen(o->cn_pattern) > AWG_CN_PATTERN_MAX)
+		bad_usage("--cn-pattern: longer than %s bytes", "255");
+	if (!host_ok(o->endpoint, h->host, &why))
+		bad_usage("--endpoint: %s", why);
+	if (!http_prefix_ok(o->http_prefix, &why))
+		bad_usage("--http-prefix: %s", why);
+	if (strlen(o->ifname) > AWG_IFNAME_MAX || !o->ifname[0])
+		bad_usage("INTERFACE '%s': not an interface name", o->ifname);
+	h->ops = wg_ops_pick(o->ifname, o->backend);
+	if (!h->ops)
+		bad_usage("--backend '%s': use auto, kernel or userspace", o->backend);
+	if (o->socket_group && !(cf->has_gid = group_lookup(o->socket_group, &cf->gid)))
+		bad_usage("--socket-group '%s': no such group", o->socket_group);
+	if (o->template && kind != CONVERTER_METANS)
+		log_warn("--metans-template is only used by --converter metans");
+	if (!pool_route_check(&cf->pool, &cf->route, &why))
+		fatal("--pool %s, --route %s: %s", o->pool, o->route, why);
+	if (!converter_init(&cf->conv, kind, &cf->pool, o->template, &why))
+		fatal("--converter %s, --pool %s%s%s: %s", o->converter, o->pool,
+		      o->template ? ", --metans-template " : "", o->template ? o->template : "",
+		      why);
+	cf->pattern = cn_pattern_compile(o->cn_pattern, err, sizeof(err));
+	if (!cf->pattern)
+		fatal("--cn-pattern '%s': %s", o->cn_pattern, err);
+}
+
+static void settings_init(const struct options *o, const struct config *cf, struct helper *h)
+{
+	struct table_settings *s = &h->settings;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->interface, sizeof(s->interface), "%s", o->ifname);
+	prefix6_format(&cf->pool, s->pool);
+	prefix6_format(&cf->route, s->route);
+	snprintf(s->http_prefix, sizeof(s->http_prefix), "%s", o->http_prefix);
+	snprintf(s->cn_pattern, sizeof(s->cn_pattern), "%s", o->cn_pattern);
+	s->keepalive = o->keepalive;
+	s->converter = cf->conv.kind;
+	s->started = time(NULL);
+}
+
+/* The socket comes before the interface is touched: a second helper started
+ * by mistake must fail on the socket, not flush the first one's peers.
+ * Connections wait in the backlog until the flush is done. */
+static void start(const struct options *o, struct config *cf, struct helper *h, struct server *srv)
+{
+	struct registry_config rc = {.ifname = o->ifname,
+				     .ops = h->ops,
+				     .conv = &cf->conv,
+				     .pattern = cf->pattern,
+				     .capacity = o->max_peers};
+	const char *why = NULL;
+	int ret;
+
+	if (!if_nametoindex(o->ifname))
+		fatal("%s: no such interface", o->ifname);
+	ret = shm_table_create(&h->shm, o->max_peers, &why);
+	if (ret)
+		fatal("shared table of %u entries: %s: %s", o->max_peers, why, strerror(-ret));
+	rc.table = h->shm.base;
+	ret = registry_new(&rc, &h->reg);
+	if (ret)
+		fatal("registry of %u entries: %s", o->max_peers, strerror(-ret));
+	settings_init(o, cf, h);
+	ret = server_listen(srv, o->socket, cf->has_gid, cf->gid, &why);
+	if (ret)
+		fatal("socket %s: %s: %s", o->socket, why, strerror(-ret));
+	ret = helper_sync(h, &why);
+	if (ret)
+		server_close(srv);
+	if (ret == -ENODEV)
+		fatal("%s: no such WireGuard interface (%s backend)", o->ifname, h->ops->name);
+	if (ret == -ENOKEY)
+		fatal("%s: the interface has no private key (wg set %s private-key FILE)",
+		      o->ifname, o->ifname);
+	if (ret == -EPROTONOSUPPORT || (ret && !strcmp(why, "cannot read the interface")))
+		fatal("%s: not a WireGuard interface, or unreadable with the %s backend: %s",
+		      o->ifname, h->ops->name, strerror(-ret));
+	if (ret)
+		fatal("%s: %s: %s", o->ifname, why, strerror(-ret));
+	h->next_check_ms = helper_now_ms() + HELPER_CHECK_MS;
+}
+
+int main(int argc, char **argv)
+{
+	static struct server srv;
+	struct options o;
+	struct config cf;
+	struct helper h;
+
+	memset(&h, 0, sizeof(h));
+	memset(&cf, 0, sizeof(cf));
+	parse_args(argc, argv, &o);
+	h.ifname = o.ifname;
+	check_config(&o, &h, &cf);
+	signals();
+	start(&o, &cf, &h, &srv);
+	log_info("started on %s (%s backend): endpoint %s, key %s, pool %s, route %s, "
+		 "converter %s, %zu static peer%s, table of %u, socket %s",
+		 o.ifname, h.ops->name, h.settings.endpoint, h.settings.pubkey, h.settings.pool,
+		 h.settings.route, converter_kind_name(cf.conv.kind), registry_static_count(h.reg),
+		 registry_static_count(h.reg) == 1 ? "" : "s", o.max_peers, o.socket);
+	server_run(&srv, &h, &stop);
+	log_info("stopping: %u peer%s registered", registry_count(h.reg),
+		 registry_count(h.reg) == 1 ? "" : "s");
+	server_close(&srv);
+	registry_free(h.reg);
+	shm_table_close(&h.shm);
+	cn_pattern_free(cf.pattern);
+	return 0;
+}

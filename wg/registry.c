@@ -1,0 +1,544 @@
+/* SPDX-License-Identifier: MIT */
+#include "registry.h"
+
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "../core/dn.h"
+#include "../core/key.h"
+#include "../core/table.h"
+#include "hindex.h"
+#include "log.h"
+#include "statics.h"
+
+#define LOG_IPS_MAX 4 /* allowed IPs named per flushed peer */
+
+struct registry {
+	struct registry_config cfg;
+	uint8_t hkey[HINDEX_KEY_LEN];
+	struct table_entry *slot; /* private copy of the table; flags say used */
+	uint32_t *free_slot;	  /* stack of unused slots, lowest on top */
+	uint32_t n_free, count;
+	struct sindex by_name, by_key, by_addr;
+	struct statics st;
+	struct bset iface_addrs;
+	uint8_t iface_key[AWG_KEY_LEN];
+	bool has_iface_key, up;
+	int check; /* -errno of the last failed apply */
+};
+
+static uint64_t name_rec(const void *ctx, uint32_t rec)
+{
+	const struct registry *r = ctx;
+
+	return hindex_hash(r->hkey, r->slot[rec].name, strlen(r->slot[rec].name));
+}
+static uint64_t name_key(const void *ctx, const void *key)
+{
+	return hindex_hash(((const struct registry *)ctx)->hkey, key, strlen(key));
+}
+static bool name_eq(const void *ctx, uint32_t rec, const void *key)
+{
+	return !strcmp(((const struct registry *)ctx)->slot[rec].name, key);
+}
+static uint64_t key_rec(const void *ctx, uint32_t rec)
+{
+	const struct registry *r = ctx;
+
+	return hindex_hash(r->hkey, r->slot[rec].key, AWG_KEY_LEN);
+}
+static uint64_t key_key(const void *ctx, const void *key)
+{
+	return hindex_hash(((const struct registry *)ctx)->hkey, key, AWG_KEY_LEN);
+}
+static bool key_eq(const void *ctx, uint32_t rec, const void *key)
+{
+	return key_equal(((const struct registry *)ctx)->slot[rec].key, key);
+}
+static uint64_t addr_rec(const void *ctx, uint32_t rec)
+{
+	const struct registry *r = ctx;
+
+	return hindex_hash(r->hkey, r->slot[rec].addr, 16);
+}
+static uint64_t addr_key(const void *ctx, const void *key)
+{
+	return hindex_hash(((const struct registry *)ctx)->hkey, key, 16);
+}
+static bool addr_eq(const void *ctx, uint32_t rec, const void *key)
+{
+	return !memcmp(((const struct registry *)ctx)->slot[rec].addr, key, 16);
+}
+
+static const struct sindex_ops name_ops = {name_rec, name_key, name_eq};
+static const struct sindex_ops key_ops = {key_rec, key_key, key_eq};
+static const struct sindex_ops addr_ops = {addr_rec, addr_key, addr_eq};
+
+static bool is_ours(const struct registry *r, const uint8_t key[AWG_KEY_LEN])
+{
+	return sindex_find(&r->by_key, key) != HINDEX_NONE;
+}
+
+/* At a sync the pool's other peers are about to be removed: not static. */
+static bool skip_sync(const void *ctx, const struct wg_peer *p)
+{
+	const struct registry *r = ctx;
+
+	return is_ours(r, p->key) || peer_in_pool(p, &r->cfg.conv->pool);
+}
+
+static bool skip_update(const void *ctx, const struct wg_peer *p)
+{
+	return is_ours(ctx, p->key);
+}
+
+int registry_new(const struct registry_config *cfg, struct registry **out)
+{
+	struct registry *r;
+	uint32_t i;
+	int ret = -ENOMEM;
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return -EIO;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->cfg = *cfg;
+	randombytes_buf(r->hkey, sizeof(r->hkey));
+	r->slot = calloc(cfg->capacity ? cfg->capacity : 1, sizeof(*r->slot));
+	r->free_slot = calloc(cfg->capacity ? cfg->capacity : 1, sizeof(*r->free_slot));
+	if (!r->slot || !r->free_slot)
+		goto fail;
+	for (i = 0; i < cfg->capacity; i++)
+		r->free_slot[i] = cfg->capacity - 1 - i;
+	r->n_free = cfg->capacity;
+	if (sindex_init(&r->by_name, cfg->capacity, &name_ops, r) ||
+	    sindex_init(&r->by_key, cfg->capacity, &key_ops, r) ||
+	    sindex_init(&r->by_addr, cfg->capacity, &addr_ops, r) ||
+	    bset_init(&r->iface_addrs, 16, 0, r->hkey))
+		goto fail;
+	*out = r;
+	return 0;
+fail:
+	registry_free(r);
+	return ret;
+}
+
+void registry_free(struct registry *r)
+{
+	if (!r)
+		return;
+	if (r->slot)
+		sodium_memzero(r->slot, (size_t)r->cfg.capacity * sizeof(*r->slot));
+	free(r->slot);
+	free(r->free_slot);
+	sindex_free(&r->by_name);
+	sindex_free(&r->by_key);
+	sindex_free(&r->by_addr);
+	statics_free(&r->st);
+	bset_free(&r->iface_addrs);
+	sodium_memzero(r->iface_key, sizeof(r->iface_key));
+	free(r);
+}
+
+static void slot_publish(struct registry *r, uint32_t s)
+{
+	table_write_entry(r->cfg.table, s, &r->slot[s]);
+}
+
+static void slot_drop(struct registry *r, uint32_t s)
+{
+	sindex_remove(&r->by_name, s);
+	sindex_remove(&r->by_key, s);
+	sindex_remove(&r->by_addr, s);
+	sodium_memzero(&r->slot[s], sizeof(r->slot[s]));
+	slot_publish(r, s);
+	r->free_slot[r->n_free++] = s;
+	r->count--;
+}
+
+static uint32_t slot_take(struct registry *r, const char *name, const uint8_t addr[16],
+			  const uint8_t key[AWG_KEY_LEN], int64_t now)
+{
+	uint32_t s = r->free_slot[--r->n_free];
+	struct table_entry *e = &r->slot[s];
+
+	memset(e, 0, sizeof(*e));
+	e->flags = TABLE_ENTRY_USED;
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	memcpy(e->addr, addr, 16);
+	memcpy(e->key, key, AWG_KEY_LEN);
+	e->created = now;
+	sindex_insert(&r->by_name, s);
+	sindex_insert(&r->by_key, s);
+	sindex_insert(&r->by_addr, s);
+	slot_publish(r, s);
+	r->count++;
+	return s;
+}
+
+/* New key for slot s: re-index by key; the address and name stay. */
+static void slot_rekey(struct registry *r, uint32_t s, const uint8_t key[AWG_KEY_LEN], int64_t now)
+{
+	struct table_entry *e = &r->slot[s];
+
+	sindex_remove(&r->by_key, s);
+	memcpy(e->key, key, AWG_KEY_LEN);
+	e->created = now;
+	e->last_handshake = 0;
+	e->rx_bytes = e->tx_bytes = 0;
+	sindex_insert(&r->by_key, s);
+	slot_publish(r, s);
+}
+
+static void answer(struct reg_answer *out, uint32_t result, const char *why)
+{
+	const char *base = reg_result_reason(result);
+
+	out->result = result;
+	if (why && *why)
+		snprintf(out->reason, sizeof(out->reason), "%s: %s", base, why);
+	else
+		snprintf(out->reason, sizeof(out->reason), "%s", base);
+}
+
+static void log_answer(const struct registry *r, const char *cn, const uint8_t key[AWG_KEY_LEN],
+		       const struct reg_answer *a)
+{
+	char ecn[AWG_CN_MAX * 4 + 1], addr[AWG_ADDR_TEXT_MAX + 1], k[AWG_KEY_B64_LEN + 1];
+
+	(void)r;
+	log_escape(cn, AWG_CN_MAX + 1, ecn, sizeof(ecn));
+	key_format(key, k);
+	addr6_format(a->addr, addr);
+	if (reg_result_status(a->result) == 200)
+		log_info("register %s %s key %s: %s", a->name, addr, k, reg_result_name(a->result));
+	else if (a->name[0])
+		log_info("refused CN '%s' name %s key %s: %s (%s)", ecn, a->name, k,
+			 reg_result_name(a->result), a->reason);
+	else
+		log_info("refused CN '%s' key %s: %s (%s)", ecn, k, reg_result_name(a->result),
+			 a->reason);
+}
+
+/* The checks in their documented order; 0 when the request may be applied. */
+static uint32_t reg_check(struct registry *r, const char *cn, const uint8_t key[AWG_KEY_LEN],
+			  struct reg_answer *out, uint32_t *owner)
+{
+	const char *why = NULL;
+	uint32_t s;
+
+	if (!cn_check(cn, strnlen(cn, AWG_CN_MAX + 1), &why) ||
+	    !cn_pattern_name(r->cfg.pattern, cn, out->name, &why)) {
+		out->name[0] = '\0';
+		answer(out, REG_BAD_CN, why);
+		return 1;
+	}
+	if (!converter_map(r->cfg.conv, out->name, out->addr, &why)) {
+		memset(out->addr, 0, 16);
+		answer(out, REG_BAD_NAME, why);
+		return 1;
+	}
+	if (key_is_zero(key))
+		return answer(out, REG_BAD_KEY, "the all-zero key"), 1;
+	if (!r->up)
+		return answer(out, REG_UNAVAILABLE, NULL), 1;
+	if (r->has_iface_key && key_equal(key, r->iface_key))
+		return answer(out, REG_KEY_IFACE, NULL), 1;
+	if (statics_has_key(&r->st, key))
+		return answer(out, REG_KEY_STATIC, NULL), 1;
+	s = sindex_find(&r->by_key, key);
+	if (s != HINDEX_NONE) {
+		if (strcmp(r->slot[s].name, out->name))
+			return answer(out, REG_KEY_TAKEN, NULL), 1;
+		/* set again all the same: a device re-registers when its
+		 * handshake went stale, and an operator may have removed it */
+		*owner = s;
+		return answer(out, REG_SAME, NULL), 0;
+	}
+	if (bset_has(&r->iface_addrs, out->addr))
+		return answer(out, REG_ADDR_IFACE, NULL), 1;
+	if (statics_cover(&r->st, out->addr))
+		return answer(out, REG_ADDR_STATIC, NULL), 1;
+	s = sindex_find(&r->by_addr, out->addr);
+	if (s != HINDEX_NONE && strcmp(r->slot[s].name, out->name))
+		return answer(out, REG_ADDR_TAKEN, r->slot[s].name), 1;
+	*owner = sindex_find(&r->by_name, out->name);
+	if (*owner == HINDEX_NONE && !r->n_free)
+		return answer(out, REG_FULL, NULL), 1;
+	return 0;
+}
+
+void registry_register(struct registry *r, const char *cn, const uint8_t key[AWG_KEY_LEN],
+		       int64_t now, struct reg_answer *out)
+{
+	struct wg_change ch[2];
+	uint32_t owner = HINDEX_NONE;
+	size_t n = 0;
+	bool same;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if (reg_check(r, cn, key, out, &owner))
+		goto out;
+	same = out->result == REG_SAME;
+	memset(ch, 0, sizeof(ch));
+	if (owner != HINDEX_NONE && !same) {
+		ch[n].op = WG_CHANGE_REMOVE;
+		memcpy(ch[n++].key, r->slot[owner].key, AWG_KEY_LEN);
+	}
+	ch[n].op = WG_CHANGE_SET;
+	memcpy(ch[n].key, key, AWG_KEY_LEN);
+	memcpy(ch[n++].addr, out->addr, 16);
+	ret = r->cfg.ops->apply(r->cfg.ifname, ch, n);
+	sodium_memzero(ch, sizeof(ch));
+	if (ret) {
+		log_warn("%s: applying a peer failed: %s", r->cfg.ifname, strerror(-ret));
+		r->check = ret;
+		answer(out, REG_UNAVAILABLE, strerror(-ret));
+		goto out;
+	}
+	if (same) {
+		/* the table already says so */
+	} else if (owner != HINDEX_NONE) {
+		char old[AWG_KEY_B64_LEN + 1];
+
+		key_format(r->slot[owner].key, old);
+		log_info("%s: old key %s removed", out->name, old);
+		slot_rekey(r, owner, key, now);
+		answer(out, REG_REPLACED, NULL);
+	} else {
+		slot_take(r, out->name, out->addr, key, now);
+		answer(out, REG_OK, NULL);
+	}
+out:
+	log_answer(r, cn, key, out);
+}
+
+static void log_flushed(const struct wg_peer *p)
+{
+	char k[AWG_KEY_B64_LEN + 1], ips[LOG_IPS_MAX * (AWG_PREFIX_TEXT_MAX + 1) + 8] = "";
+	uint32_t i;
+	size_t o = 0;
+
+	key_format(p->key, k);
+	for (i = 0; i < p->n_ips && i < LOG_IPS_MAX; i++) {
+		struct prefix6 ip = {.len = p->ips[i].cidr};
+		char t[AWG_PREFIX_TEXT_MAX + 1];
+
+		if (p->ips[i].family != AF_INET6 || ip.len > 128)
+			snprintf(t, sizeof(t), "(IPv4)");
+		else {
+			memcpy(ip.addr, p->ips[i].addr, 16);
+			prefix6_format(&ip, t);
+		}
+		o += (size_t)snprintf(ips + o, sizeof(ips) - o, "%s%s", i ? "," : "", t);
+	}
+	if (p->n_ips > LOG_IPS_MAX)
+		snprintf(ips + o, sizeof(ips) - o, ",...");
+	log_info("flushed peer %s (%s)", k, ips);
+}
+
+/* Entry s can no longer be served: its key or address is someone else's. */
+static const char *entry_clash(const struct registry *r, const struct statics *st,
+			       const uint8_t *iface_key, uint32_t s)
+{
+	const struct table_entry *e = &r->slot[s];
+
+	if (iface_key && key_equal(e->key, iface_key))
+		return "its key is now the interface's";
+	if (statics_has_key(st, e->key))
+		return "its key now belongs to a static peer";
+	if (bset_has(&r->iface_addrs, e->addr))
+		return "its address is now configured on the interface";
+	if (statics_cover(st, e->addr))
+		return "its address now belongs to a static peer";
+	return NULL;
+}
+
+static void warn_pool_overlap(const struct registry *r, const struct wg_device *dev)
+{
+	size_t i;
+	uint32_t j;
+
+	for (i = 0; i < dev->n_peers; i++) {
+		const struct wg_peer *p = &dev->peers[i];
+
+		if (is_ours(r, p->key) || peer_in_pool(p, &r->cfg.conv->pool))
+			continue;
+		for (j = 0; j < p->n_ips; j++) {
+			struct prefix6 ip = {.len = p->ips[j].cidr};
+			char k[AWG_KEY_B64_LEN + 1], t[AWG_PREFIX_TEXT_MAX + 1];
+
+			if (p->ips[j].family != AF_INET6 || ip.len > 128)
+				continue;
+			memcpy(ip.addr, p->ips[j].addr, 16);
+			if (!prefix6_overlap(&ip, &r->cfg.conv->pool))
+				continue;
+			key_format(p->key, k);
+			prefix6_format(&ip, t);
+			log_warn("static peer %s has %s, which covers the pool: "
+				 "addresses inside it will be refused",
+				 k, t);
+		}
+	}
+}
+
+int registry_sync(struct registry *r, const struct wg_device *dev)
+{
+	const uint8_t *iface_key = dev->flags & WG_DEVICE_HAS_PUBLIC_KEY ? dev->public_key : NULL;
+	struct statics st;
+	struct wg_change *ch = NULL;
+	bool *drop = NULL;
+	size_t i, n = 0, flushed = 0, n_ch = dev->n_peers + r->count + 1;
+	uint32_t s;
+	int ret;
+
+	ret = statics_learn(&st, dev, skip_sync, r, r->hkey);
+	if (ret)
+		return ret;
+	ch = calloc(n_ch, sizeof(*ch));
+	drop = calloc(r->cfg.capacity ? r->cfg.capacity : 1, sizeof(*drop));
+	if (!ch || !drop) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < dev->n_peers; i++) {
+		if (is_ours(r, dev->peers[i].key) ||
+		    !peer_in_pool(&dev->peers[i], &r->cfg.conv->pool))
+			continue;
+		ch[n].op = WG_CHANGE_REMOVE;
+		memcpy(ch[n++].key, dev->peers[i].key, AWG_KEY_LEN);
+	}
+	flushed = n;
+	for (s = 0; s < r->cfg.capacity; s++) {
+		if (!(r->slot[s].flags & TABLE_ENTRY_USED))
+			continue;
+		drop[s] = entry_clash(r, &st, iface_key, s) != NULL;
+		/* a dropped entry's peer goes, unless that key is someone else's */
+		if (drop[s] && ((iface_key && key_equal(r->slot[s].key, iface_key)) ||
+				statics_has_key(&st, r->slot[s].key)))
+			continue;
+		ch[n].op = drop[s] ? WG_CHANGE_REMOVE : WG_CHANGE_SET;
+		memcpy(ch[n].key, r->slot[s].key, AWG_KEY_LEN);
+		memcpy(ch[n++].addr, r->slot[s].addr, 16);
+	}
+	ret = n ? r->cfg.ops->apply(r->cfg.ifname, ch, n) : 0;
+	if (ret)
+		goto out;
+	for (i = 0; i < dev->n_peers; i++)
+		if (!is_ours(r, dev->peers[i].key) &&
+		    peer_in_pool(&dev->peers[i], &r->cfg.conv->pool))
+			log_flushed(&dev->peers[i]);
+	log_info("%s: flushed %zu peer%s from the pool, re-applied %u", r->cfg.ifname, flushed,
+		 flushed == 1 ? "" : "s", r->count);
+	for (s = 0; s < r->cfg.capacity; s++) {
+		if (!drop[s])
+			continue;
+		log_warn("dropped %s: %s", r->slot[s].name, entry_clash(r, &st, iface_key, s));
+		slot_drop(r, s);
+	}
+	statics_free(&r->st);
+	r->st = st;
+	memset(&st, 0, sizeof(st));
+	r->has_iface_key = iface_key != NULL;
+	if (iface_key)
+		memcpy(r->iface_key, iface_key, AWG_KEY_LEN);
+	warn_pool_overlap(r, dev);
+out:
+	if (ch)
+		sodium_memzero(ch, n_ch * sizeof(*ch));
+	free(ch);
+	free(drop);
+	statics_free(&st);
+	return ret;
+}
+
+int registry_update(struct registry *r, const struct wg_device *dev)
+{
+	struct statics st;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < dev->n_peers; i++) {
+		const struct wg_peer *p = &dev->peers[i];
+		uint32_t s = sindex_find(&r->by_key, p->key);
+		struct table_entry *e;
+
+		if (s == HINDEX_NONE)
+			continue;
+		e = &r->slot[s];
+		if (e->last_handshake == p->last_handshake && e->rx_bytes == p->rx_bytes &&
+		    e->tx_bytes == p->tx_bytes)
+			continue;
+		e->last_handshake = p->last_handshake;
+		e->rx_bytes = p->rx_bytes;
+		e->tx_bytes = p->tx_bytes;
+		slot_publish(r, s);
+	}
+	ret = statics_learn(&st, dev, skip_update, r, r->hkey);
+	if (ret)
+		return ret;
+	if (st.n_peers != r->st.n_peers)
+		log_info("%s: %zu static peer%s (was %zu)", r->cfg.ifname, st.n_peers,
+			 st.n_peers == 1 ? "" : "s", r->st.n_peers);
+	statics_free(&r->st);
+	r->st = st;
+	r->has_iface_key = (dev->flags & WG_DEVICE_HAS_PUBLIC_KEY) != 0;
+	if (r->has_iface_key)
+		memcpy(r->iface_key, dev->public_key, AWG_KEY_LEN);
+	return 0;
+}
+
+int registry_set_iface_addrs(struct registry *r, const uint8_t (*addrs)[16], size_t n)
+{
+	struct bset set;
+	size_t i;
+	int ret;
+
+	if (n > REG_IFACE_ADDRS_MAX)
+		n = REG_IFACE_ADDRS_MAX;
+	ret = bset_init(&set, 16, n, r->hkey);
+	for (i = 0; !ret && i < n; i++)
+		ret = bset_add(&set, addrs[i]);
+	if (ret) {
+		bset_free(&set);
+		return ret;
+	}
+	bset_free(&r->iface_addrs);
+	r->iface_addrs = set;
+	return 0;
+}
+
+void registry_set_up(struct registry *r, bool up)
+{
+	r->up = up;
+}
+
+bool registry_up(const struct registry *r)
+{
+	return r->up;
+}
+
+int registry_take_check(struct registry *r)
+{
+	int c = r->check;
+
+	r->check = 0;
+	return c;
+}
+
+uint32_t registry_count(const struct registry *r)
+{
+	return r->count;
+}
+
+size_t registry_static_count(const struct registry *r)
+{
+	return r->st.n_peers;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The registration rules: CN -> name -> address, and who may hold which key
+ * and address. Owns the private copy of the table and writes the shared one;
+ * changes the interface only through ops->apply, and changes its own state
+ * only after the apply succeeded.
+ */
+#ifndef AUTOWG_REGISTRY_H
+#define AUTOWG_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "../core/convert.h"
+#include "../core/pattern.h"
+#include "../core/proto.h"
+#include "wg.h"
+
+#define REG_IFACE_ADDRS_MAX 4096 /* IPv6 addresses on the interface we remember */
+
+struct registry_config {
+	const char *ifname;
+	const struct wg_ops *ops;
+	const struct converter *conv; /* holds the pool */
+	const struct cn_pattern *pattern;
+	uint32_t capacity; /* --max-peers */
+	void *table;	   /* writable, table_init'ed for capacity */
+};
+
+struct reg_answer {
+	uint32_t result; /* enum reg_result */
+	uint8_t addr[16];
+	char name[AWG_NAME_MAX + 1];
+	char reason[AWG_REASON_MAX + 1];
+};
+
+struct registry;
+
+/* cfg's pointers must outlive the registry. 0 or -ENOMEM. */
+int registry_new(const struct registry_config *cfg, struct registry **out);
+void registry_free(struct registry *r);
+
+/* One registration, checked in the documented order; logs the outcome.
+ * REG_SAME sets the peer once more (no table change), which repairs a peer
+ * removed behind the helper's back when its device re-registers. */
+void registry_register(struct registry *r, const char *cn, const uint8_t key[AWG_KEY_LEN],
+		       int64_t now, struct reg_answer *out);
+
+/* Make the interface match the table in one apply: remove every peer with
+ * an allowed IP inside the pool that is not ours, set every entry. The other
+ * peers become the static peers; entries that now clash with one of them or
+ * with the interface are dropped. 0, or -errno with the registry unchanged. */
+int registry_sync(struct registry *r, const struct wg_device *dev);
+/* From a fresh dump: stats of our peers into the table, static peers and the
+ * interface key re-learned. Never changes the interface. 0 or -ENOMEM. */
+int registry_update(struct registry *r, const struct wg_device *dev);
+/* The interface's own IPv6 addresses (refused as device addresses). */
+int registry_set_iface_addrs(struct registry *r, const uint8_t (*addrs)[16], size_t n);
+
+void registry_set_up(struct registry *r, bool up);
+bool registry_up(const struct registry *r);
+/* The -errno of an apply that failed since the last call (then 0 again), or
+ * 0: a failure means the interface needs a check. */
+int registry_take_check(struct registry *r);
+uint32_t registry_count(const struct registry *r);
+size_t registry_static_count(const struct registry *r);
+
+#endif

@@ -1,0 +1,419 @@
+/* SPDX-License-Identifier: MIT */
+#include "server.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "../core/proto.h"
+#include "log.h"
+
+/* Larger than any request, so an oversized packet shows as too long. */
+#define REQ_BUF_SIZE (sizeof(struct msg_register) + 64)
+
+/* Connection events are logged, but a flood must not turn into a log flood:
+ * SERVER_LOG_PER_SEC lines a second, then one line with the count. */
+static void conn_log_flush(struct server *s)
+{
+	int64_t sec = helper_now_ms() / 1000;
+
+	if (sec == s->log_second)
+		return;
+	if (s->log_dropped)
+		log_warn("%u more connection events not logged", s->log_dropped);
+	s->log_second = sec;
+	s->log_lines = s->log_dropped = 0;
+}
+
+static bool conn_log_ok(struct server *s)
+{
+	conn_log_flush(s);
+	if (s->log_lines < SERVER_LOG_PER_SEC) {
+		s->log_lines++;
+		return true;
+	}
+	s->log_dropped++;
+	return false;
+}
+
+#define conn_log(s, ...)                                                                           \
+	do {                                                                                       \
+		if (conn_log_ok(s))                                                                \
+			log_warn(__VA_ARGS__);                                                     \
+	} while (0)
+
+static void conn_close(struct server_conn *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+}
+
+/* As many connections as descriptors allow, up to SERVER_CONN_MAX. */
+static size_t conn_limit(void)
+{
+	struct rlimit rl;
+	rlim_t want = SERVER_CONN_MAX + SERVER_FD_SPARE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return SERVER_CONN_MAX / 4;
+	if (rl.rlim_cur < want) {
+		rl.rlim_cur = rl.rlim_max < want ? rl.rlim_max : want;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur >= want)
+		return SERVER_CONN_MAX;
+	return rl.rlim_cur > 2 * SERVER_FD_SPARE ? (size_t)(rl.rlim_cur - SERVER_FD_SPARE) : 16;
+}
+
+/* A socket file left by a helper that died may be replaced; a live one, or
+ * anything that is not a socket, is not ours to remove. */
+static int clear_stale(const char *path, const char **why)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct stat st;
+	int fd, ret = 0;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : (*why = "cannot look at the socket path", -errno);
+	if (!S_ISSOCK(st.st_mode))
+		return *why = "the socket path exists and is not a socket", -EEXIST;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return *why = "socket", -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+		*why = "another helper is listening on the socket";
+		ret = -EADDRINUSE;
+	} else if (unlink(path) < 0 && errno != ENOENT) {
+		*why = "cannot remove the stale socket";
+		ret = -errno;
+	}
+	close(fd);
+	return ret;
+}
+
+int server_listen(struct server *s, const char *path, bool has_gid, gid_t gid, const char **why)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	mode_t old;
+	size_t i;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	for (i = 0; i < SERVER_CONN_MAX; i++)
+		s->conn[i].fd = -1;
+	if (strlen(path) >= sizeof(sa.sun_path) || strlen(path) >= sizeof(s->path))
+		return *why = "socket path too long", -ENAMETOOLONG;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	s->has_gid = has_gid;
+	s->gid = gid;
+	s->self_uid = getuid();
+	s->conn_max = conn_limit();
+	ret = clear_stale(path, why);
+	if (ret)
+		return ret;
+	s->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0)
+		return *why = "socket", -errno;
+	old = umask(0177); /* never, even briefly, more open than 0600 */
+	ret = bind(s->fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (ret < 0) {
+		ret = -errno;
+		*why = ret == -ENOENT ? "cannot bind: its directory does not exist" : "cannot bind";
+		goto fail;
+	}
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	if (has_gid && chown(path, (uid_t)-1, gid) < 0) {
+		ret = -errno;
+		*why = "cannot set the socket's group";
+		goto fail;
+	}
+	if (chmod(path, SERVER_SOCKET_MODE) < 0 || listen(s->fd, SOMAXCONN) < 0) {
+		ret = -errno;
+		*why = "cannot chmod or listen";
+		goto fail;
+	}
+	return 0;
+fail:
+	server_close(s);
+	return ret;
+}
+
+void server_close(struct server *s)
+{
+	size_t i;
+
+	for (i = 0; i < SERVER_CONN_MAX; i++)
+		conn_close(&s->conn[i]);
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	if (s->path[0])
+		unlink(s->path);
+	s->path[0] = '\0';
+}
+
+static bool in_peer_groups(int fd, gid_t gid)
+{
+#ifdef SO_PEERGROUPS
+	gid_t groups[SERVER_PEER_GROUPS];
+	socklen_t len = sizeof(groups);
+	size_t i;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;
+	for (i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == gid)
+			return true;
+#else
+	(void)fd;
+	(void)gid;
+#endif
+	return false;
+}
+
+static bool cred_ok(const struct server *s, int fd, const struct ucred *uc)
+{
+	if (uc->uid == 0 || uc->uid == s->self_uid)
+		return true;
+	return s->has_gid && (uc->gid == s->gid || in_peer_groups(fd, s->gid));
+}
+
+static bool send_hello(int fd, const struct helper *h)
+{
+	struct msg_hello m = {
+	    .type = MSG_HELLO, .version = PROTO_VERSION, .table_size = h->shm.size};
+	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct cmsghdr *cm;
+
+	memset(&u, 0, sizeof(u));
+	msg.msg_control = u.buf;
+	msg.msg_controllen = sizeof(u.buf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &h->shm.ro_fd, sizeof(int));
+	return sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)sizeof(m);
+}
+
+/* The connection idle longest makes room: a flood of idle connections costs
+ * its own members their place, never a newcomer's. */
+static struct server_conn *conn_evict(struct server *s)
+{
+	struct server_conn *old = NULL;
+	size_t i;
+
+	for (i = 0; i < s->conn_max; i++)
+		if (s->conn[i].fd >= 0 && (!old || s->conn[i].active_ms < old->active_ms))
+			old = &s->conn[i];
+	if (old) {
+		conn_log(s, "%zu connections: closed the one idle longest (pid %ld uid %ld)",
+			 s->conn_max, (long)old->pid, (long)old->uid);
+		conn_close(old);
+	}
+	return old;
+}
+
+static struct server_conn *conn_free_slot(struct server *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->conn_max; i++)
+		if (s->conn[i].fd < 0)
+			return &s->conn[i];
+	return conn_evict(s);
+}
+
+/* One accept; false when there is nothing more to accept now. */
+static bool accept_one(struct server *s, const struct helper *h)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+	struct server_conn *c;
+	int fd;
+
+	fd = accept4(s->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE) {
+			conn_evict(s); /* else the listener stays readable and we spin */
+			return false;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != ECONNABORTED &&
+		    errno != EINTR && errno != EPROTO)
+			conn_log(s, "accept: %s", strerror(errno));
+		return errno == ECONNABORTED || errno == EINTR || errno == EPROTO;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0) {
+		conn_log(s, "connection refused: no peer credentials: %s", strerror(errno));
+		close(fd);
+		return true;
+	}
+	if (!cred_ok(s, fd, &uc)) {
+		conn_log(s,
+			 "connection from pid %ld uid %ld gid %ld refused: not root, not uid %ld%s",
+			 (long)uc.pid, (long)uc.uid, (long)uc.gid, (long)s->self_uid,
+			 s->has_gid ? ", not in the socket group" : "");
+		close(fd);
+		return true;
+	}
+	if (!send_hello(fd, h)) {
+		conn_log(s, "connection from pid %ld uid %ld: cannot send the table: %s",
+			 (long)uc.pid, (long)uc.uid, strerror(errno));
+		close(fd);
+		return true;
+	}
+	c = conn_free_slot(s);
+	c->fd = fd;
+	c->pid = uc.pid;
+	c->uid = uc.uid;
+	c->active_ms = helper_now_ms();
+	return true;
+}
+
+static void drop(struct server *s, struct server_conn *c, const char *what)
+{
+	conn_log(s, "connection from pid %ld uid %ld dropped: %s", (long)c->pid, (long)c->uid,
+		 what);
+	conn_close(c);
+}
+
+static void reply(struct server *s, struct server_conn *c, const void *m, size_t len)
+{
+	if (send(c->fd, m, len, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)len)
+		drop(s, c, errno == EAGAIN ? "it does not read its replies" : strerror(errno));
+}
+
+static void do_register(struct server *s, struct server_conn *c, struct helper *h, const void *buf)
+{
+	struct msg_register m;
+	struct msg_register_reply r;
+	struct reg_answer a;
+
+	memcpy(&m, buf, sizeof(m));
+	if (m.reserved)
+		return drop(s, c, "MSG_REGISTER with a non-zero reserved field");
+	if (!proto_string_ok(m.cn, sizeof(m.cn)))
+		return drop(s, c, "MSG_REGISTER with a CN not NUL-terminated and zero-padded");
+	registry_register(h->reg, m.cn, m.key, time(NULL), &a);
+	memset(&r, 0, sizeof(r));
+	r.type = MSG_REGISTER_REPLY;
+	r.result = a.result;
+	memcpy(r.addr, a.addr, sizeof(r.addr));
+	memcpy(r.name, a.name, sizeof(r.name));
+	memcpy(r.reason, a.reason, sizeof(r.reason));
+	reply(s, c, &r, sizeof(r));
+}
+
+static void do_refresh(struct server *s, struct server_conn *c, struct helper *h, const void *buf)
+{
+	struct msg_refresh m;
+	struct msg_refresh_reply r = {.type = MSG_REFRESH_REPLY};
+
+	memcpy(&m, buf, sizeof(m));
+	if (m.reserved)
+		return drop(s, c, "MSG_REFRESH with a non-zero reserved field");
+	r.result = helper_refresh(h);
+	reply(s, c, &r, sizeof(r));
+}
+
+/* One packet from c: exactly one request, or the connection goes. */
+static void serve_one(struct server *s, struct server_conn *c, struct helper *h)
+{
+	union {
+		uint32_t type;
+		unsigned char b[REQ_BUF_SIZE];
+	} u;
+	char what[96];
+	size_t want;
+	ssize_t n;
+
+	n = recv(c->fd, &u, sizeof(u), MSG_DONTWAIT | MSG_TRUNC);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			drop(s, c, strerror(errno));
+		return;
+	}
+	if (n == 0)
+		return conn_close(c); /* closed, or an empty packet: either way, done */
+	c->active_ms = helper_now_ms();
+	if ((size_t)n < sizeof(u.type)) {
+		snprintf(what, sizeof(what), "short packet (%zd bytes)", n);
+		return drop(s, c, what);
+	}
+	switch (u.type) {
+	case MSG_REGISTER:
+		want = sizeof(struct msg_register);
+		break;
+	case MSG_REFRESH:
+		want = sizeof(struct msg_refresh);
+		break;
+	default:
+		snprintf(what, sizeof(what), "unknown message type %u (%zd bytes)", u.type, n);
+		return drop(s, c, what);
+	}
+	if ((size_t)n != want) {
+		snprintf(what, sizeof(what), "message type %u of %zd bytes, want %zu", u.type, n,
+			 want);
+		return drop(s, c, what);
+	}
+	if (u.type == MSG_REGISTER)
+		do_register(s, c, h, u.b);
+	else
+		do_refresh(s, c, h, u.b);
+}
+
+void server_run(struct server *s, struct helper *h, volatile sig_atomic_t *stop)
+{
+	static struct pollfd pfd[SERVER_CONN_MAX + 1];
+	static struct server_conn *who[SERVER_CONN_MAX + 1];
+	size_t i, n;
+	int k, err;
+
+	while (!*stop) {
+		conn_log_flush(s);
+		err = registry_take_check(h->reg);
+		if (err || monitor_timeout(h) == 0)
+			monitor_tick(h, err);
+		n = 0;
+		pfd[n++] = (struct pollfd){.fd = s->fd, .events = POLLIN};
+		for (i = 0; i < s->conn_max; i++) {
+			if (s->conn[i].fd < 0)
+				continue;
+			who[n] = &s->conn[i];
+			pfd[n++] = (struct pollfd){.fd = s->conn[i].fd, .events = POLLIN};
+		}
+		if (poll(pfd, n, monitor_timeout(h)) < 0) {
+			if (errno != EINTR)
+				fatal("poll: %s", strerror(errno));
+			continue;
+		}
+		/* one request per connection per turn: nobody can hog the loop */
+		for (i = 1; i < n; i++) {
+			if (who[i]->fd != pfd[i].fd)
+				continue; /* evicted during this turn */
+			if (pfd[i].revents & POLLIN)
+				serve_one(s, who[i], h);
+			else if (pfd[i].revents & (POLLHUP | POLLERR | POLLNVAL))
+				conn_close(who[i]);
+		}
+		if (pfd[0].revents & POLLIN)
+			for (k = 0; k < SERVER_ACCEPT_BURST && accept_one(s, h); k++)
+				;
+	}
+}
