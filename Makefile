@@ -198,6 +198,21 @@ uninstall:
 
 .PHONY: install uninstall
 
+# Benchmark (issue 7): the whole lab under wrk, figures to stdout and
+# bench/results.txt, PASS/MISS per goal (bench/README.md). Root, about 8 minutes.
+# bench/noop-fcgi is the ceiling: a do-nothing responder linking only libfcgi.
+$(B)/obj/bench/%.o: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(XCFLAGS) $(call pc_cflags,fcgi) -MMD -MP -c -o $@ $<
+$(B)/bench/noop-fcgi: $(B)/obj/bench/noop-fcgi.o
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,fcgi)
+
+bench: $(PROGS) $(B)/tests/tools/awg-call $(B)/bench/noop-fcgi
+	B=$(B) bench/run.sh
+
+.PHONY: bench
+
 clean:
 	rm -rf $(B)
 

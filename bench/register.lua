@@ -1,56 +1,74 @@
--- wrk script: POST /v1/register, a fresh WireGuard public key every time
--- (random 32 bytes, canonical base64) for a random device name 0..9999.
--- With MODE=same each thread re-registers one fixed key (the helper's
--- idempotent path, no interface change): the responder's own cost.
+-- wrk script: POST /v1/register with a fresh valid WireGuard public key
+-- (32 random bytes, never all zero, canonical base64) every time, for device
+-- names cycling over a fleet: PREFIX0 .. PREFIX<FLEET-1>. Thread t of T
+-- sends names t, t+T, t+2T, ... so the first pass over the fleet registers
+-- new names and every later one a new key for a known name, as a fleet does
+-- after a restart. The name goes in X-Bench-CN; the bench nginx config turns
+-- it into SSL_CLIENT_S_DN (bench only, never in conf/).
+-- Environment: FLEET (names), PREFIX (name prefix), THREADS (wrk -t),
+-- START (first index, so successive runs continue the cycle), CLOSE=1
+-- (send "Connection: close": one TCP and TLS handshake per request).
 local b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-local mode = os.getenv("MODE") or "fresh"
-local counter = 0
-local fixed_key, fixed_cn
+local fleet = tonumber(os.getenv("FLEET") or "10000")
+local prefix = os.getenv("PREFIX") or "d"
+local nthreads = tonumber(os.getenv("THREADS") or "1")
+local start = tonumber(os.getenv("START") or "0")
+local close = os.getenv("CLOSE") == "1"
 
-local function base64(bytes)
+-- 32 bytes -> 44 characters: ten 3-byte groups, then 2 bytes and "=".
+local function base64(b)
 	local out = {}
-	for i = 1, #bytes, 3 do
-		local a, b, c = bytes:byte(i, i + 2)
-		local n = a * 65536 + (b or 0) * 256 + (c or 0)
-		local chars = 4 - (3 - (#bytes - i + 1 >= 3 and 3 or #bytes - i + 1))
-		for j = 1, 4 do
+	local function put(n, chars)
+		for j = 1, chars do
 			local idx = math.floor(n / 2 ^ (6 * (4 - j))) % 64
-			out[#out + 1] = j <= chars and b64:sub(idx + 1, idx + 1) or "="
+			out[#out + 1] = b64:sub(idx + 1, idx + 1)
 		end
 	end
+	for i = 1, 30, 3 do
+		put(b[i] * 65536 + b[i + 1] * 256 + b[i + 2], 4)
+	end
+	put(b[31] * 65536 + b[32] * 256, 3) -- low 2 bits of the last char are 0
+	out[#out + 1] = "="
 	return table.concat(out)
 end
 
 local function random_key()
-	local t = {}
-	for i = 1, 32 do t[i] = string.char(math.random(0, 255)) end
-	t[32] = string.char(math.random(1, 255)) -- never all zero
-	return base64(table.concat(t))
+	local b, any = {}, false
+	for i = 1, 32 do
+		b[i] = math.random(0, 255)
+		any = any or b[i] ~= 0
+	end
+	if not any then b[1] = 1 end
+	return base64(b)
 end
 
+-- Main state: number the threads and give each its own seed.
+local counter = 0
+function setup(thread)
+	thread:set("tid", counter)
+	thread:set("seed", os.time() * 1000 + counter * 7919 + math.random(0, 999))
+	counter = counter + 1
+end
+
+local k = 0
 function init(args)
-	math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16) % 100000)
-	fixed_key = random_key()
-	fixed_cn = tostring(math.random(0, 9999))
+	math.randomseed(seed or os.time())
+	k = 0
 end
 
 function request()
-	local key, cn = fixed_key, fixed_cn
-	if mode ~= "same" then
-		key, cn = random_key(), tostring(math.random(0, 9999))
-	end
-	return wrk.format("POST", "/v1/register",
-		{ ["X-Bench-CN"] = cn, ["Content-Type"] = "text/plain" }, key)
+	local idx = (start + (tid or 0) + k * nthreads) % fleet
+	k = k + 1
+	local headers = { ["X-Bench-CN"] = prefix .. idx, ["Content-Type"] = "text/plain" }
+	if close then headers["Connection"] = "close" end
+	return wrk.format("POST", "/v1/register", headers, random_key())
 end
 
-local statuses = {}
-function response(status, headers, body)
-	statuses[status] = (statuses[status] or 0) + 1
-end
-
+-- One machine-readable line; run.sh parses it. Latencies in microseconds.
 function done(summary, latency, requests)
-	io.write(string.format("requests %d, errors %d, p50 %.1f ms, p99 %.1f ms\n",
-		summary.requests, summary.errors.status + summary.errors.connect +
-		summary.errors.read + summary.errors.write + summary.errors.timeout,
-		latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+	local e = summary.errors
+	io.write(string.format(
+		"BENCH requests=%d errors=%d duration_us=%d p50_us=%d p99_us=%d connect_errors=%d\n",
+		summary.requests, e.status + e.connect + e.read + e.write + e.timeout,
+		summary.duration, latency:percentile(50), latency:percentile(99), e.connect))
 end
