@@ -283,3 +283,52 @@ void table_write_entry(void *base, uint32_t i, const struct table_entry *e)
 	__atomic_store_n(&h->high_water, hw, __ATOMIC_RELEASE);
 	bump_generation(h);
 }
+
+uint32_t table_capacity(const void *base, size_t size)
+{
+	struct layout l;
+	const char *why;
+
+	return layout_get(base, size, &l, &why) ? l.capacity : 0;
+}
+
+bool table_read_counters(const void *base, size_t size, struct table_counters *out)
+{
+	const struct table_header *h = base;
+	struct layout l;
+	const char *why;
+	size_t i;
+
+	if (!layout_get(base, size, &l, &why))
+		return false;
+	for (i = 0; i < TABLE_REG_COUNTERS; i++)
+		out->registrations[i] =
+		    __atomic_load_n(&h->counters.registrations[i], __ATOMIC_RELAXED);
+	out->expired = __atomic_load_n(&h->counters.expired, __ATOMIC_RELAXED);
+	out->adopted = __atomic_load_n(&h->counters.adopted, __ATOMIC_RELAXED);
+	return true;
+}
+
+/* The helper is the only writer: load, add, store; readers see either. */
+static void counter_add(uint64_t *c, uint64_t n)
+{
+	__atomic_store_n(c, __atomic_load_n(c, __ATOMIC_RELAXED) + n, __ATOMIC_RELAXED);
+}
+
+void table_count_registration(void *base, uint32_t result)
+{
+	struct table_header *h = base;
+
+	if (result < TABLE_REG_COUNTERS)
+		counter_add(&h->counters.registrations[result], 1);
+}
+
+void table_count_expired(void *base, uint32_t n)
+{
+	counter_add(&((struct table_header *)base)->counters.expired, n);
+}
+
+void table_count_adopted(void *base, uint32_t n)
+{
+	counter_add(&((struct table_header *)base)->counters.adopted, n);
+}

@@ -18,7 +18,7 @@
 #include "limits.h"
 
 #define TABLE_MAGIC   0x31626174677761ULL /* "awgtab1" little-endian */
-#define TABLE_VERSION 1
+#define TABLE_VERSION 2 /* 2: counters, key_changes, metrics and expiry settings */
 #define TABLE_READ_RETRIES 64 /* seqlock retries before a reader gives up */
 
 struct table_settings {
@@ -35,6 +35,10 @@ struct table_settings {
 	uint32_t reserved;
 	int64_t started;	/* helper start, Unix seconds */
 	int64_t stats_refreshed; /* last stats refresh, Unix seconds */
+	uint32_t metrics_per_peer; /* 1: v1/metrics lists every peer (--metrics-per-peer) */
+	uint32_t expire_after;	   /* --expire-after seconds, 0 = never */
+	uint32_t keep_peers;	   /* 1: --keep-peers */
+	uint32_t reserved2;
 };
 
 #define TABLE_ENTRY_USED 1u
@@ -49,6 +53,20 @@ struct table_entry {
 	int64_t last_handshake;	/* Unix seconds, 0 = never */
 	uint64_t rx_bytes;
 	uint64_t tx_bytes;
+	uint64_t key_changes;	/* times this name's key was replaced */
+};
+
+/*
+ * Counters: each a single 64-bit word, written by the helper alone with one
+ * relaxed atomic store (no seqlock needed: a reader sees either value) and
+ * read with one atomic load. TABLE_REG_COUNTERS >= REG_RESULT_COUNT
+ * (core/proto.h), checked where both are known.
+ */
+#define TABLE_REG_COUNTERS 32
+struct table_counters {
+	uint64_t registrations[TABLE_REG_COUNTERS]; /* by enum reg_result */
+	uint64_t expired;			    /* peers removed by --expire-after */
+	uint64_t adopted;			    /* peers kept by --keep-peers */
 };
 
 struct table_header {
@@ -64,6 +82,7 @@ struct table_header {
 	uint32_t reserved;
 	uint64_t generation;	/* bumped on every change */
 	struct table_settings settings;
+	struct table_counters counters;
 };
 
 /* Bytes needed for a table of `capacity` entries. */
@@ -80,11 +99,20 @@ enum table_read { TABLE_READ_EMPTY, TABLE_READ_OK, TABLE_READ_TORN };
 enum table_read table_read_entry(const void *base, size_t size, uint32_t i, struct table_entry *out);
 /* high_water, clamped to capacity. */
 uint32_t table_high_water(const void *base, size_t size);
+/* The capacity field (0 when the header is not sane). */
+uint32_t table_capacity(const void *base, size_t size);
+/* Every counter, each one atomic word (the set is not one snapshot). */
+bool table_read_counters(const void *base, size_t size, struct table_counters *out);
 
 /* Writer side (the helper only). */
 void table_init(void *base, size_t size, uint32_t capacity);
 void table_write_settings(void *base, const struct table_settings *s);
 /* Write entry i (flags 0 clears it) under its seqlock; maintains count and high_water. */
 void table_write_entry(void *base, uint32_t i, const struct table_entry *e);
+/* Add one to a counter: registrations[result] (ignored when out of range),
+ * expired, adopted. */
+void table_count_registration(void *base, uint32_t result);
+void table_count_expired(void *base, uint32_t n);
+void table_count_adopted(void *base, uint32_t n);
 
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* One request: refuse what is ambiguous, route, and log every refusal. */
+#include "log.h"
 #include "handlers.h"
 
 #include <stdio.h>
@@ -33,8 +34,8 @@ static void log_refusal(const struct request *r, const struct response *out)
 	if (param_get(r->env, "REMOTE_ADDR", &addr))
 		clean(addr, remote, sizeof(remote));
 	/* the CN passed cn_check (no control bytes) before it was stored */
-	fprintf(stderr, "autowg-fcgi: %d %s: %s (cn=%s remote=%s)\n", out->status,
-		status_text(out->status), out->reason, out->cn[0] ? out->cn : "-", remote);
+	fcgi_log(LOG_NOTICE, "%d %s: %s (cn=%s remote=%s)", out->status, status_text(out->status),
+		 out->reason, out->cn[0] ? out->cn : "-", remote);
 }
 
 static void route(const struct auth *auth, struct helper *h, const struct request *r,
@@ -76,8 +77,10 @@ static void route(const struct auth *auth, struct helper *h, const struct reques
 		handle_register(h, &s, r, method, out);
 		return;
 	case ROUTE_PEERS:
+	case ROUTE_METRICS:
+		/* both are the operator's, behind the same credentials */
 		if (auth->enabled) {
-			handle_peers(auth, h, r, method, out);
+			handle_peers(auth, h, r, method, out, route_match(path, s.http_prefix));
 			return;
 		}
 		break;

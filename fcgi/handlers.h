@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The two endpoints, called by handle() once the route and settings are known. */
+/* The endpoints, called by handle() once the route and settings are known. */
 #ifndef AUTOWG_FCGI_HANDLERS_H
 #define AUTOWG_FCGI_HANDLERS_H
 
@@ -9,8 +9,9 @@
 
 void handle_register(struct helper *h, const struct table_settings *s, const struct request *r,
 		     const char *method, struct response *out);
+/* peers.json or metrics (which: ROUTE_PEERS or ROUTE_METRICS). */
 void handle_peers(const struct auth *auth, struct helper *h, const struct request *r,
-		  const char *method, struct response *out);
+		  const char *method, struct response *out, enum route which);
 /* The settings are safe to put in an answer: one-line, well-formed. */
 bool settings_ok(const struct table_settings *s, const char **why);
 

@@ -5,6 +5,7 @@
  * with the hello and none after, a table that is a regular file at least as
  * big as announced. Anything else drops the connection (proto.h).
  */
+#include "log.h"
 #include "helper.h"
 
 #include <errno.h>
@@ -181,29 +182,28 @@ static int map_table(struct helper *h, int tfd, uint64_t size)
 	int seals;
 
 	if (size < sizeof(struct table_header) || size > HELPER_TABLE_MAX) {
-		fprintf(stderr, "autowg-fcgi: helper announced a table of %llu bytes\n",
-			(unsigned long long)size);
+		fcgi_log(LOG_ERR, "helper announced a table of %llu bytes",
+			 (unsigned long long)size);
 		return -EPROTO;
 	}
 	/* Mapping past the end of the file would fault on first touch. */
 	if (fstat(tfd, &st) || !S_ISREG(st.st_mode) || (uint64_t)st.st_size < size) {
-		fprintf(stderr,
-			"autowg-fcgi: helper's table descriptor is not a file of %llu bytes\n",
-			(unsigned long long)size);
+		fcgi_log(LOG_ERR, "helper's table descriptor is not a file of %llu bytes",
+			 (unsigned long long)size);
 		return -EPROTO;
 	}
 	/* ... and a file that can shrink later could fault any time: the
 	 * helper seals its memfd against shrinking, so insist on it. */
 	seals = fcntl(tfd, F_GET_SEALS);
 	if (seals < 0 || !(seals & F_SEAL_SHRINK)) {
-		fprintf(stderr, "autowg-fcgi: helper's table is not sealed against shrinking\n");
+		fcgi_log(LOG_ERR, "helper's table is not sealed against shrinking");
 		return -EPROTO;
 	}
 	base = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, tfd, 0);
 	if (base == MAP_FAILED)
 		return -errno;
 	if (!table_check(base, (size_t)size, &why)) {
-		fprintf(stderr, "autowg-fcgi: helper's table refused: %s\n", why);
+		fcgi_log(LOG_ERR, "helper's table refused: %s", why);
 		munmap(base, (size_t)size);
 		return -EPROTO;
 	}
@@ -231,8 +231,8 @@ static int connect_helper(struct helper *h)
 	h->fd = fd;
 	err = recv_frame(h, &hello, sizeof(hello), &tfd);
 	if (!err && (hello.type != MSG_HELLO || hello.version != PROTO_VERSION)) {
-		fprintf(stderr, "autowg-fcgi: helper hello: type %u version %u, want %u %u\n",
-			hello.type, hello.version, MSG_HELLO, PROTO_VERSION);
+		fcgi_log(LOG_ERR, "helper hello: type %u version %u, want %u %u", hello.type,
+			 hello.version, MSG_HELLO, PROTO_VERSION);
 		err = -EPROTO;
 	}
 	if (!err)
@@ -240,7 +240,7 @@ static int connect_helper(struct helper *h)
 	if (tfd >= 0)
 		close(tfd);
 	if (err == -EPROTO)
-		fprintf(stderr, "autowg-fcgi: helper at %s: bad hello\n", h->path);
+		fcgi_log(LOG_ERR, "helper at %s: bad hello", h->path);
 	if (err)
 		helper_close(h);
 	return err;
@@ -279,7 +279,7 @@ static int call(struct helper *h, const void *req, size_t req_len, void *reply, 
 		/* a reply may still be on its way: never reuse this connection */
 		helper_close(h);
 		if (err == -EPROTO)
-			fprintf(stderr, "autowg-fcgi: helper sent a malformed reply\n");
+			fcgi_log(LOG_ERR, "helper sent a malformed reply");
 		if (!broken(err))
 			return err;
 	}
@@ -318,7 +318,7 @@ int helper_register(struct helper *h, const char *cn, const uint8_t key[AWG_KEY_
 		return err;
 	if (out->result >= REG_RESULT_COUNT || !proto_string_ok(out->name, sizeof(out->name)) ||
 	    !proto_string_ok(out->reason, sizeof(out->reason))) {
-		fprintf(stderr, "autowg-fcgi: helper sent a malformed register reply\n");
+		fcgi_log(LOG_ERR, "helper sent a malformed register reply");
 		helper_close(h);
 		return -EPROTO;
 	}
@@ -335,7 +335,7 @@ int helper_refresh(struct helper *h, uint32_t *result)
 	if (err)
 		return err;
 	if (reply.result != REG_OK && reply.result != REG_UNAVAILABLE) {
-		fprintf(stderr, "autowg-fcgi: helper sent a malformed refresh reply\n");
+		fcgi_log(LOG_ERR, "helper sent a malformed refresh reply");
 		helper_close(h);
 		return -EPROTO;
 	}

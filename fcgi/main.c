@@ -6,6 +6,7 @@
  */
 #include "auth.h"
 #include "helper.h"
+#include "log.h"
 #include "request.h"
 
 #include <errno.h>
@@ -24,16 +25,20 @@ extern char **environ;
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: autowg-fcgi [--socket PATH] [--help] [--version]\n"
+		"usage: autowg-fcgi [--socket PATH] [--log WHERE] [--help] [--version]\n"
 		"\n"
 		"The autowg FastCGI responder. Run it under spawn-fcgi (several processes\n"
 		"with -F) behind nginx, lighttpd or Caddy; started outside FastCGI it answers\n"
 		"one plain CGI request and exits.\n"
 		"\n"
 		"  --socket PATH  the helper's socket (else $AUTOWG_SOCKET, else %s)\n"
+		"  --log WHERE    auto (default): syslog (ident autowg-fcgi, facility daemon)\n"
+		"                 when stderr is /dev/null or closed, as spawn-fcgi leaves it\n"
+		"                 for forked children, else stderr; or stderr; or syslog\n"
 		"\n"
 		"Environment:\n"
-		"  AUTOWG_HTTP_AUTH  user:password enabling GET <prefix>v1/peers.json\n"
+		"  AUTOWG_HTTP_AUTH  user:password enabling GET <prefix>v1/peers.json and\n"
+		"                    GET <prefix>v1/metrics\n"
 		"  HTTP_AUTH         the same, honoured only in FastCGI mode: as plain CGI\n"
 		"                    the web server puts a client's \"Auth:\" header into\n"
 		"                    HTTP_AUTH, so there only AUTOWG_HTTP_AUTH counts.\n"
@@ -128,7 +133,7 @@ static int serve_fastcgi(const struct auth *auth, struct helper *h)
 	FCGX_Request req;
 
 	if (FCGX_Init() || FCGX_InitRequest(&req, 0, 0)) {
-		fprintf(stderr, "autowg-fcgi: cannot initialise libfcgi\n");
+		fcgi_log(LOG_ERR, "cannot initialise libfcgi");
 		return 1;
 	}
 	while (FCGX_Accept_r(&req) >= 0) {
@@ -141,6 +146,7 @@ static int serve_fastcgi(const struct auth *auth, struct helper *h)
 int main(int argc, char **argv)
 {
 	const char *sock = NULL, *why = "";
+	enum fcgi_log_mode log_mode = FCGI_LOG_AUTO;
 	struct helper h;
 	struct auth auth;
 	bool fastcgi;
@@ -157,20 +163,30 @@ int main(int argc, char **argv)
 			sock = argv[++i];
 		} else if (!strncmp(argv[i], "--socket=", 9)) {
 			sock = argv[i] + 9;
+		} else if ((!strcmp(argv[i], "--log") && i + 1 < argc) ||
+			   !strncmp(argv[i], "--log=", 6)) {
+			const char *v = argv[i][5] == '=' ? argv[i] + 6 : argv[++i];
+
+			if (!fcgi_log_mode_parse(v, &log_mode)) {
+				fprintf(stderr,
+					"autowg-fcgi: --log '%s': use auto, stderr or syslog\n", v);
+				return 2;
+			}
 		} else {
 			fprintf(stderr, "autowg-fcgi: unknown argument '%s'\n", argv[i]);
 			usage(stderr);
 			return 2;
 		}
 	}
+	fcgi_log_init(log_mode);
 	signal(SIGPIPE, SIG_IGN);
 	fastcgi = !FCGX_IsCGI();
 	if (!helper_init(&h, helper_socket_path(sock))) {
-		fprintf(stderr, "autowg-fcgi: helper socket path too long or empty\n");
+		fcgi_log(LOG_ERR, "helper socket path too long or empty");
 		return 2;
 	}
 	if (!auth_init_env(&auth, fastcgi, &why)) {
-		fprintf(stderr, "autowg-fcgi: %s\n", why);
+		fcgi_log(LOG_ERR, "%s", why);
 		if (fastcgi)
 			return 2;
 		/* as CGI, still give the web server a complete answer */

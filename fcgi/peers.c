@@ -60,8 +60,8 @@ static cJSON *entry_json(const struct table_entry *e)
 }
 
 /* Consistent copies of every used entry into rows; their count, or -1. */
-static long read_rows(const void *base, size_t size, struct table_entry *rows, uint32_t hw,
-		      const char **why)
+long peers_rows(const void *base, size_t size, struct table_entry *rows, uint32_t hw,
+		const char **why)
 {
 	const char *bad;
 	uint32_t i;
@@ -137,7 +137,7 @@ bool peers_json(const void *base, size_t size, char **out, size_t *len, const ch
 	*why = "out of memory";
 	if (!rows || !idx)
 		goto out;
-	if ((n = read_rows(base, size, rows, hw, why)) < 0)
+	if ((n = peers_rows(base, size, rows, hw, why)) < 0)
 		goto out;
 	for (k = 0; k < n; k++)
 		idx[k] = &rows[k];

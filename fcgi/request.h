@@ -67,7 +67,7 @@ void response_free(struct response *r);
 /* Routing: the request path into out[FCGI_PATH_MAX + 1]; false with a reason
  * when it is missing or unsafe (%-escapes, "..", control bytes). */
 bool route_path(char *const *env, char *out, const char **why);
-enum route { ROUTE_NONE, ROUTE_REGISTER, ROUTE_PEERS };
+enum route { ROUTE_NONE, ROUTE_REGISTER, ROUTE_PEERS, ROUTE_METRICS };
 enum route route_match(const char *path, const char *prefix);
 
 /* Body: CONTENT_LENGTH -> 0 and *len, or 411/400/413 and *why. */

@@ -86,5 +86,7 @@ enum route route_match(const char *path, const char *prefix)
 		return ROUTE_REGISTER;
 	if (is(path, prefix, plen, "v1/peers.json"))
 		return ROUTE_PEERS;
+	if (is(path, prefix, plen, "v1/metrics"))
+		return ROUTE_METRICS;
 	return ROUTE_NONE;
 }

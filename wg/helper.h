@@ -13,10 +13,12 @@
 #include "shm.h"
 #include "wg.h"
 
-#define HELPER_CHECK_MS	  1000 /* interface identity check period */
-#define HELPER_REFRESH_MS 1000 /* stats are read from the interface at most this often */
-#define HELPER_SLOW_MS	  500  /* a failed recovery that took this long was a timeout... */
-#define HELPER_BACKOFF_MS 5000 /* ...so the same interface is retried only this often */
+#define HELPER_CHECK_MS	   1000	 /* interface identity check period */
+#define HELPER_REFRESH_MS  1000	 /* stats are read from the interface at most this often */
+#define HELPER_SLOW_MS	   500	 /* a failed recovery that took this long was a timeout... */
+#define HELPER_BACKOFF_MS  5000	 /* ...so the same interface is retried only this often */
+#define EXPIRE_PASS_MIN_MS 1000	 /* --expire-after: stats passes at most this often... */
+#define EXPIRE_PASS_MAX_MS 60000 /* ...and at least this often (expire_after / 4 between) */
 
 /* What the interface is, cheaply: it changed when any of this changed. */
 struct iface_id {
@@ -41,6 +43,8 @@ struct helper {
 	int64_t retry_ms;	   /* monotonic: when to retry it */
 	int64_t refreshed_ms;	   /* monotonic, 0 = never */
 	uint32_t refresh_result;
+	uint32_t expire_after;	/* --expire-after seconds, 0 = off */
+	int64_t next_expire_ms; /* monotonic: the next expiry pass */
 };
 
 /* Monotonic milliseconds. */
@@ -58,5 +62,9 @@ int monitor_timeout(const struct helper *h);
 /* MSG_REFRESH: stats from the interface, at most once per HELPER_REFRESH_MS;
  * REG_OK or REG_UNAVAILABLE. */
 uint32_t helper_refresh(struct helper *h);
+/* --expire-after: when a pass is due, read the interface once (stats into
+ * the table) and remove the peers that went quiet. Never without the flag,
+ * so registrations stay dump-free. */
+void helper_expire_tick(struct helper *h);
 
 #endif

@@ -25,11 +25,14 @@
 #define KEEPALIVE_MAX	  65535 /* WireGuard's persistent-keepalive range */
 #define EXIT_USAGE	  2
 #define PATTERN_ERR_MAX	  256
+#define EXPIRE_AFTER_MIN  1	   /* --expire-after, seconds: tests use a few */
+#define EXPIRE_AFTER_MAX  31536000 /* a year */
 
 struct options {
 	const char *pool, *route, *endpoint, *http_prefix, *cn_pattern, *converter, *template;
 	const char *socket, *socket_group, *backend, *ifname;
-	uint32_t keepalive, max_peers;
+	uint32_t keepalive, max_peers, expire_after;
+	bool keep_peers, metrics_per_peer;
 };
 
 static const char usage_text[] =
@@ -40,6 +43,7 @@ static const char usage_text[] =
     "\n"
     "  --pool P               IPv6 prefix the device addresses come from; every\n"
     "                         peer with an allowed IP inside it is removed at start\n"
+    "                         (unless --keep-peers)\n"
     "  --route R              IPv6 prefix devices route through the tunnel; holds P\n"
     "  --endpoint HOST        host name or address devices connect to; the port is\n"
     "                         read from the interface\n"
@@ -59,12 +63,20 @@ static const char usage_text[] =
     "  --max-peers N          registration table size, 1..%u (default %u)\n"
     "  --backend KIND         auto, kernel or userspace (default auto: userspace\n"
     "                         when a UAPI socket exists for INTERFACE)\n"
+    "  --keep-peers           at start-up and when the interface comes back, keep\n"
+    "                         the pool's peers (one /128 each) as registered\n"
+    "                         instead of removing them\n"
+    "  --expire-after SECONDS remove a registered peer quiet (no handshake, no\n"
+    "                         bytes received) for that long, %u..%u (default off)\n"
+    "  --metrics-per-peer=yes|no  v1/metrics lists every peer (default yes); no\n"
+    "                         keeps the totals only\n"
     "  --help                 this text\n"
     "  --version              print the version\n";
 
 static void usage(FILE *f)
 {
-	fprintf(f, usage_text, AWG_MAX_PEERS_LIMIT, AWG_MAX_PEERS_DEFAULT);
+	fprintf(f, usage_text, AWG_MAX_PEERS_LIMIT, AWG_MAX_PEERS_DEFAULT, EXPIRE_AFTER_MIN,
+		EXPIRE_AFTER_MAX);
 }
 
 static noreturn void bad_usage(const char *fmt, const char *arg)
@@ -106,7 +118,10 @@ enum {
 	OPT_HELP,
 	OPT_VERSION,
 	OPT_HTTP_HOST,
-	OPT_HTTP_PORT
+	OPT_HTTP_PORT,
+	OPT_KEEP_PEERS,
+	OPT_EXPIRE_AFTER,
+	OPT_METRICS_PER_PEER
 };
 
 static const struct option long_opts[] = {
@@ -126,6 +141,9 @@ static const struct option long_opts[] = {
     {"version", no_argument, NULL, OPT_VERSION},
     {"http-host", required_argument, NULL, OPT_HTTP_HOST},
     {"http-port", required_argument, NULL, OPT_HTTP_PORT},
+    {"keep-peers", no_argument, NULL, OPT_KEEP_PEERS},
+    {"expire-after", required_argument, NULL, OPT_EXPIRE_AFTER},
+    {"metrics-per-peer", required_argument, NULL, OPT_METRICS_PER_PEER},
     {NULL, 0, NULL, 0},
 };
 
@@ -140,7 +158,8 @@ static void parse_args(int argc, char **argv, struct options *o)
 			      .socket = HELPER_SOCKET_DEFAULT,
 			      .backend = "auto",
 			      .keepalive = KEEPALIVE_DEFAULT,
-			      .max_peers = AWG_MAX_PEERS_DEFAULT};
+			      .max_peers = AWG_MAX_PEERS_DEFAULT,
+			      .metrics_per_peer = true};
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -179,6 +198,18 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_BACKEND:
 			o->backend = optarg;
+			break;
+		case OPT_KEEP_PEERS:
+			o->keep_peers = true;
+			break;
+		case OPT_EXPIRE_AFTER:
+			o->expire_after =
+			    parse_u32("--expire-after", optarg, EXPIRE_AFTER_MIN, EXPIRE_AFTER_MAX);
+			break;
+		case OPT_METRICS_PER_PEER:
+			if (strcmp(optarg, "yes") && strcmp(optarg, "no"))
+				bad_usage("--metrics-per-peer '%s': use yes or no", optarg);
+			o->metrics_per_peer = !strcmp(optarg, "yes");
 			break;
 		case OPT_HELP:
 			usage(stdout);
@@ -317,6 +348,10 @@ static void check_config(const struct options *o, struct helper *h, struct confi
 		bad_usage("--backend '%s': use auto, kernel or userspace", o->backend);
 	if (o->socket_group && !(cf->has_gid = group_lookup(o->socket_group, &cf->gid)))
 		bad_usage("--socket-group '%s': no such group", o->socket_group);
+	if (o->expire_after && o->keepalive && o->expire_after <= o->keepalive)
+		log_warn("--expire-after %u is not longer than --keepalive %u: a device that only "
+			 "sends keepalives may be expired",
+			 o->expire_after, o->keepalive);
 	if (o->template && kind != CONVERTER_METANS)
 		log_warn("--metans-template is only used by --converter metans");
 	if (!pool_route_check(&cf->pool, &cf->route, &why))
@@ -343,6 +378,10 @@ static void settings_init(const struct options *o, const struct config *cf, stru
 	s->keepalive = o->keepalive;
 	s->converter = cf->conv.kind;
 	s->started = time(NULL);
+	s->metrics_per_peer = o->metrics_per_peer;
+	s->expire_after = o->expire_after;
+	s->keep_peers = o->keep_peers;
+	h->expire_after = o->expire_after;
 }
 
 /* The socket comes before the interface is touched: a second helper started
@@ -367,6 +406,7 @@ static void start(const struct options *o, struct config *cf, struct helper *h, 
 	ret = registry_new(&rc, &h->reg);
 	if (ret)
 		fatal("registry of %u entries: %s", o->max_peers, strerror(-ret));
+	registry_set_keep_peers(h->reg, o->keep_peers);
 	settings_init(o, cf, h);
 	ret = server_listen(srv, o->socket, cf->has_gid, cf->gid, &why);
 	if (ret)
@@ -402,10 +442,12 @@ int main(int argc, char **argv)
 	signals();
 	start(&o, &cf, &h, &srv);
 	log_info("started on %s (%s backend): endpoint %s, key %s, pool %s, route %s, "
-		 "converter %s, %zu static peer%s, table of %u, socket %s",
+		 "converter %s, %zu static peer%s, table of %u, socket %s%s%s",
 		 o.ifname, h.ops->name, h.settings.endpoint, h.settings.pubkey, h.settings.pool,
 		 h.settings.route, converter_kind_name(cf.conv.kind), registry_static_count(h.reg),
-		 registry_static_count(h.reg) == 1 ? "" : "s", o.max_peers, o.socket);
+		 registry_static_count(h.reg) == 1 ? "" : "s", o.max_peers, o.socket,
+		 o.keep_peers ? ", keeping the pool's peers" : "",
+		 o.expire_after ? ", expiring quiet peers" : "");
 	server_run(&srv, &h, &stop);
 	log_info("stopping: %u peer%s registered", registry_count(h.reg),
 		 registry_count(h.reg) == 1 ? "" : "s");

@@ -218,12 +218,13 @@ uint32_t helper_refresh(struct helper *h)
 	int64_t now = helper_now_ms();
 	int ret;
 
+	/* a lost interface is news at once, whatever the last refresh said */
+	if (!h->up)
+		return REG_UNAVAILABLE;
 	if (h->refreshed_ms && now - h->refreshed_ms < HELPER_REFRESH_MS)
 		return h->refresh_result;
 	h->refreshed_ms = now;
 	h->refresh_result = REG_UNAVAILABLE;
-	if (!h->up)
-		return h->refresh_result;
 	ret = h->ops->get_device(h->ifname, &dev);
 	if (ret) {
 		log_warn("%s: stats refresh failed: %s", h->ifname, strerror(-ret));
@@ -238,4 +239,38 @@ uint32_t helper_refresh(struct helper *h)
 	}
 	wg_device_free(dev);
 	return h->refresh_result;
+}
+
+static int64_t expire_period_ms(uint32_t after)
+{
+	int64_t p = (int64_t)after * 1000 / 4;
+
+	if (p < EXPIRE_PASS_MIN_MS)
+		return EXPIRE_PASS_MIN_MS;
+	return p > EXPIRE_PASS_MAX_MS ? EXPIRE_PASS_MAX_MS : p;
+}
+
+void helper_expire_tick(struct helper *h)
+{
+	struct wg_device *dev = NULL;
+	int64_t now = helper_now_ms();
+	int ret;
+
+	if (!h->expire_after || !h->up || now < h->next_expire_ms)
+		return;
+	h->next_expire_ms = now + expire_period_ms(h->expire_after);
+	ret = h->ops->get_device(h->ifname, &dev);
+	if (ret) {
+		log_warn("%s: expiry pass: cannot read the interface: %s", h->ifname,
+			 strerror(-ret));
+		monitor_tick(h, ret);
+		return;
+	}
+	/* a partial or failed update must not expire anyone: stats first */
+	if (registry_update(h->reg, dev) == 0) {
+		h->settings.stats_refreshed = time(NULL);
+		settings_publish(h);
+		registry_expire(h->reg, time(NULL), h->expire_after);
+	}
+	wg_device_free(dev);
 }

@@ -7,29 +7,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include "../core/dn.h"
 #include "../core/key.h"
 #include "../core/table.h"
 #include "hindex.h"
 #include "log.h"
+#include "registry_priv.h"
 #include "statics.h"
 
-#define LOG_IPS_MAX 4 /* allowed IPs named per flushed peer */
-
-struct registry {
-	struct registry_config cfg;
-	uint8_t hkey[HINDEX_KEY_LEN];
-	struct table_entry *slot; /* private copy of the table; flags say used */
-	uint32_t *free_slot;	  /* stack of unused slots, lowest on top */
-	uint32_t n_free, count;
-	struct sindex by_name, by_key, by_addr;
-	struct statics st;
-	struct bset iface_addrs;
-	uint8_t iface_key[AWG_KEY_LEN];
-	bool has_iface_key, up;
-	int check; /* -errno of the last failed apply */
-};
+_Static_assert(REG_RESULT_COUNT <= TABLE_REG_COUNTERS, "a table counter per result");
 
 static uint64_t name_rec(const void *ctx, uint32_t rec)
 {
@@ -78,10 +66,11 @@ static const struct sindex_ops name_ops = {name_rec, name_key, name_eq};
 static const struct sindex_ops key_ops = {key_rec, key_key, key_eq};
 static const struct sindex_ops addr_ops = {addr_rec, addr_key, addr_eq};
 
-static bool is_ours(const struct registry *r, const uint8_t key[AWG_KEY_LEN])
+bool registry_is_ours(const struct registry *r, const uint8_t key[AWG_KEY_LEN])
 {
 	return sindex_find(&r->by_key, key) != HINDEX_NONE;
 }
+#define is_ours registry_is_ours
 
 /* At a sync the pool's other peers are about to be removed: not static. */
 static bool skip_sync(const void *ctx, const struct wg_peer *p)
@@ -112,7 +101,9 @@ int registry_new(const struct registry_config *cfg, struct registry **out)
 	randombytes_buf(r->hkey, sizeof(r->hkey));
 	r->slot = calloc(cfg->capacity ? cfg->capacity : 1, sizeof(*r->slot));
 	r->free_slot = calloc(cfg->capacity ? cfg->capacity : 1, sizeof(*r->free_slot));
-	if (!r->slot || !r->free_slot)
+	r->seen = calloc(cfg->capacity ? cfg->capacity : 1, sizeof(*r->seen));
+	r->adopted = calloc(cfg->capacity ? cfg->capacity : 1, sizeof(*r->adopted));
+	if (!r->slot || !r->free_slot || !r->seen || !r->adopted)
 		goto fail;
 	for (i = 0; i < cfg->capacity; i++)
 		r->free_slot[i] = cfg->capacity - 1 - i;
@@ -137,6 +128,8 @@ void registry_free(struct registry *r)
 		sodium_memzero(r->slot, (size_t)r->cfg.capacity * sizeof(*r->slot));
 	free(r->slot);
 	free(r->free_slot);
+	free(r->seen);
+	free(r->adopted);
 	sindex_free(&r->by_name);
 	sindex_free(&r->by_key);
 	sindex_free(&r->by_addr);
@@ -146,24 +139,26 @@ void registry_free(struct registry *r)
 	free(r);
 }
 
-static void slot_publish(struct registry *r, uint32_t s)
+void slot_publish(struct registry *r, uint32_t s)
 {
 	table_write_entry(r->cfg.table, s, &r->slot[s]);
 }
 
-static void slot_drop(struct registry *r, uint32_t s)
+void slot_drop(struct registry *r, uint32_t s)
 {
 	sindex_remove(&r->by_name, s);
 	sindex_remove(&r->by_key, s);
 	sindex_remove(&r->by_addr, s);
 	sodium_memzero(&r->slot[s], sizeof(r->slot[s]));
+	r->seen[s] = 0;
+	r->adopted[s] = false;
 	slot_publish(r, s);
 	r->free_slot[r->n_free++] = s;
 	r->count--;
 }
 
-static uint32_t slot_take(struct registry *r, const char *name, const uint8_t addr[16],
-			  const uint8_t key[AWG_KEY_LEN], int64_t now)
+uint32_t slot_take(struct registry *r, const char *name, const uint8_t addr[16],
+		   const uint8_t key[AWG_KEY_LEN], int64_t now)
 {
 	uint32_t s = r->free_slot[--r->n_free];
 	struct table_entry *e = &r->slot[s];
@@ -174,6 +169,8 @@ static uint32_t slot_take(struct registry *r, const char *name, const uint8_t ad
 	memcpy(e->addr, addr, 16);
 	memcpy(e->key, key, AWG_KEY_LEN);
 	e->created = now;
+	r->seen[s] = now;
+	r->adopted[s] = false;
 	sindex_insert(&r->by_name, s);
 	sindex_insert(&r->by_key, s);
 	sindex_insert(&r->by_addr, s);
@@ -192,6 +189,33 @@ static void slot_rekey(struct registry *r, uint32_t s, const uint8_t key[AWG_KEY
 	e->created = now;
 	e->last_handshake = 0;
 	e->rx_bytes = e->tx_bytes = 0;
+	e->key_changes++;
+	r->seen[s] = now;
+	sindex_insert(&r->by_key, s);
+	slot_publish(r, s);
+}
+
+/* A kept peer's entry confirmed by its device's registration: it takes the
+ * name the device gives (a metans "[address]", or another spelling of a
+ * direct-bcd number) and, when it brought one, the new key. Not a key
+ * change of the name: the entry only stood in for it. */
+static void slot_confirm(struct registry *r, uint32_t s, const char *name,
+			 const uint8_t key[AWG_KEY_LEN], int64_t now)
+{
+	struct table_entry *e = &r->slot[s];
+
+	sindex_remove(&r->by_name, s);
+	sindex_remove(&r->by_key, s);
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	if (!key_equal(e->key, key)) {
+		memcpy(e->key, key, AWG_KEY_LEN);
+		e->created = now;
+		e->last_handshake = 0;
+		e->rx_bytes = e->tx_bytes = 0;
+		r->seen[s] = now;
+	}
+	r->adopted[s] = false;
+	sindex_insert(&r->by_name, s);
 	sindex_insert(&r->by_key, s);
 	slot_publish(r, s);
 }
@@ -253,6 +277,19 @@ static uint32_t reg_check(struct registry *r, const char *cn, const uint8_t key[
 	if (statics_has_key(&r->st, key))
 		return answer(out, REG_KEY_STATIC, NULL), 1;
 	s = sindex_find(&r->by_key, key);
+	/* setting the peer again would take the address back from whoever the
+	 * operator gave it to since: refused like a new device would be */
+	if (s != HINDEX_NONE && !strcmp(r->slot[s].name, out->name) &&
+	    bset_has(&r->iface_addrs, out->addr))
+		return answer(out, REG_ADDR_IFACE, NULL), 1;
+	if (s != HINDEX_NONE && !strcmp(r->slot[s].name, out->name) &&
+	    statics_cover(&r->st, out->addr))
+		return answer(out, REG_ADDR_STATIC, NULL), 1;
+	if (s != HINDEX_NONE && r->adopted[s] && !memcmp(r->slot[s].addr, out->addr, 16)) {
+		/* the device of a kept peer, back with the same key */
+		*owner = s;
+		return 0;
+	}
 	if (s != HINDEX_NONE) {
 		if (strcmp(r->slot[s].name, out->name))
 			return answer(out, REG_KEY_TAKEN, NULL), 1;
@@ -266,6 +303,10 @@ static uint32_t reg_check(struct registry *r, const char *cn, const uint8_t key[
 	if (statics_cover(&r->st, out->addr))
 		return answer(out, REG_ADDR_STATIC, NULL), 1;
 	s = sindex_find(&r->by_addr, out->addr);
+	if (s != HINDEX_NONE && r->adopted[s]) {
+		*owner = s; /* a kept peer stands in for whoever maps here */
+		return 0;
+	}
 	if (s != HINDEX_NONE && strcmp(r->slot[s].name, out->name))
 		return answer(out, REG_ADDR_TAKEN, r->slot[s].name), 1;
 	*owner = sindex_find(&r->by_name, out->name);
@@ -280,15 +321,16 @@ void registry_register(struct registry *r, const char *cn, const uint8_t key[AWG
 	struct wg_change ch[2];
 	uint32_t owner = HINDEX_NONE;
 	size_t n = 0;
-	bool same;
+	bool same, confirm;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	if (reg_check(r, cn, key, out, &owner))
 		goto out;
 	same = out->result == REG_SAME;
+	confirm = owner != HINDEX_NONE && r->adopted[owner];
 	memset(ch, 0, sizeof(ch));
-	if (owner != HINDEX_NONE && !same) {
+	if (owner != HINDEX_NONE && !same && !key_equal(r->slot[owner].key, key)) {
 		ch[n].op = WG_CHANGE_REMOVE;
 		memcpy(ch[n++].key, r->slot[owner].key, AWG_KEY_LEN);
 	}
@@ -305,6 +347,14 @@ void registry_register(struct registry *r, const char *cn, const uint8_t key[AWG
 	}
 	if (same) {
 		/* the table already says so */
+	} else if (confirm) {
+		bool same_peer =
+		    !strcmp(r->slot[owner].name, out->name) && key_equal(r->slot[owner].key, key);
+
+		log_info("%s: kept peer %s confirmed by its device", out->name,
+			 r->slot[owner].name);
+		slot_confirm(r, owner, out->name, key, now);
+		answer(out, same_peer ? REG_SAME : REG_REPLACED, NULL);
 	} else if (owner != HINDEX_NONE) {
 		char old[AWG_KEY_B64_LEN + 1];
 
@@ -317,31 +367,8 @@ void registry_register(struct registry *r, const char *cn, const uint8_t key[AWG
 		answer(out, REG_OK, NULL);
 	}
 out:
+	table_count_registration(r->cfg.table, out->result);
 	log_answer(r, cn, key, out);
-}
-
-static void log_flushed(const struct wg_peer *p)
-{
-	char k[AWG_KEY_B64_LEN + 1], ips[LOG_IPS_MAX * (AWG_PREFIX_TEXT_MAX + 1) + 8] = "";
-	uint32_t i;
-	size_t o = 0;
-
-	key_format(p->key, k);
-	for (i = 0; i < p->n_ips && i < LOG_IPS_MAX; i++) {
-		struct prefix6 ip = {.len = p->ips[i].cidr};
-		char t[AWG_PREFIX_TEXT_MAX + 1];
-
-		if (p->ips[i].family != AF_INET6 || ip.len > 128)
-			snprintf(t, sizeof(t), "(IPv4)");
-		else {
-			memcpy(ip.addr, p->ips[i].addr, 16);
-			prefix6_format(&ip, t);
-		}
-		o += (size_t)snprintf(ips + o, sizeof(ips) - o, "%s%s", i ? "," : "", t);
-	}
-	if (p->n_ips > LOG_IPS_MAX)
-		snprintf(ips + o, sizeof(ips) - o, ",...");
-	log_info("flushed peer %s (%s)", k, ips);
 }
 
 /* Entry s can no longer be served: its key or address is someone else's. */
@@ -395,7 +422,9 @@ int registry_sync(struct registry *r, const struct wg_device *dev)
 	struct statics st;
 	struct wg_change *ch = NULL;
 	bool *drop = NULL;
-	size_t i, n = 0, flushed = 0, n_ch = dev->n_peers + r->count + 1;
+	const char **why = NULL;
+	char(*names)[AWG_NAME_MAX + 1] = NULL;
+	size_t i, n = 0, flushed = 0, n_keep = 0, n_ch = dev->n_peers + r->count + 1;
 	uint32_t s;
 	int ret;
 
@@ -404,13 +433,18 @@ int registry_sync(struct registry *r, const struct wg_device *dev)
 		return ret;
 	ch = calloc(n_ch, sizeof(*ch));
 	drop = calloc(r->cfg.capacity ? r->cfg.capacity : 1, sizeof(*drop));
-	if (!ch || !drop) {
+	why = calloc(dev->n_peers ? dev->n_peers : 1, sizeof(*why));
+	names = r->keep_peers ? calloc(dev->n_peers ? dev->n_peers : 1, sizeof(*names)) : NULL;
+	if (!ch || !drop || !why || (r->keep_peers && !names)) {
 		ret = -ENOMEM;
 		goto out;
 	}
+	ret = keep_plan(r, dev, &st, why, names, &n_keep);
+	if (ret)
+		goto out;
 	for (i = 0; i < dev->n_peers; i++) {
 		if (is_ours(r, dev->peers[i].key) ||
-		    !peer_in_pool(&dev->peers[i], &r->cfg.conv->pool))
+		    !peer_in_pool(&dev->peers[i], &r->cfg.conv->pool) || !why[i])
 			continue;
 		ch[n].op = WG_CHANGE_REMOVE;
 		memcpy(ch[n++].key, dev->peers[i].key, AWG_KEY_LEN);
@@ -431,12 +465,14 @@ int registry_sync(struct registry *r, const struct wg_device *dev)
 	ret = n ? r->cfg.ops->apply(r->cfg.ifname, ch, n) : 0;
 	if (ret)
 		goto out;
-	for (i = 0; i < dev->n_peers; i++)
-		if (!is_ours(r, dev->peers[i].key) &&
-		    peer_in_pool(&dev->peers[i], &r->cfg.conv->pool))
-			log_flushed(&dev->peers[i]);
-	log_info("%s: flushed %zu peer%s from the pool, re-applied %u", r->cfg.ifname, flushed,
-		 flushed == 1 ? "" : "s", r->count);
+	keep_apply(r, dev, why, names, time(NULL));
+	if (r->keep_peers)
+		log_info("%s: kept %zu peer%s of the pool, flushed %zu, re-applied %u",
+			 r->cfg.ifname, n_keep, n_keep == 1 ? "" : "s", flushed,
+			 r->count - (uint32_t)n_keep);
+	else
+		log_info("%s: flushed %zu peer%s from the pool, re-applied %u", r->cfg.ifname,
+			 flushed, flushed == 1 ? "" : "s", r->count);
 	for (s = 0; s < r->cfg.capacity; s++) {
 		if (!drop[s])
 			continue;
@@ -455,12 +491,15 @@ out:
 		sodium_memzero(ch, n_ch * sizeof(*ch));
 	free(ch);
 	free(drop);
+	free(why);
+	free(names);
 	statics_free(&st);
 	return ret;
 }
 
 int registry_update(struct registry *r, const struct wg_device *dev)
 {
+	int64_t now = time(NULL);
 	struct statics st;
 	size_t i;
 	int ret;
@@ -473,6 +512,11 @@ int registry_update(struct registry *r, const struct wg_device *dev)
 		if (s == HINDEX_NONE)
 			continue;
 		e = &r->slot[s];
+		/* a sign of life: a handshake, or bytes received since the last look */
+		if (p->last_handshake > r->seen[s])
+			r->seen[s] = p->last_handshake;
+		if (p->rx_bytes != e->rx_bytes)
+			r->seen[s] = now;
 		if (e->last_handshake == p->last_handshake && e->rx_bytes == p->rx_bytes &&
 		    e->tx_bytes == p->tx_bytes)
 			continue;
@@ -518,6 +562,11 @@ int registry_set_iface_addrs(struct registry *r, const uint8_t (*addrs)[16], siz
 void registry_set_up(struct registry *r, bool up)
 {
 	r->up = up;
+}
+
+void registry_set_keep_peers(struct registry *r, bool keep)
+{
+	r->keep_peers = keep;
 }
 
 bool registry_up(const struct registry *r)

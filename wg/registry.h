@@ -51,6 +51,11 @@ void registry_register(struct registry *r, const char *cn, const uint8_t key[AWG
  * peers become the static peers; entries that now clash with one of them or
  * with the interface are dropped. 0, or -errno with the registry unchanged. */
 int registry_sync(struct registry *r, const struct wg_device *dev);
+/* --expire-after: remove every entry whose last sign of life (latest
+ * handshake, or received bytes seen growing; its registration when there
+ * was none) is more than `after` seconds before now, in one apply. The
+ * number removed, or -errno with the registry unchanged. */
+int registry_expire(struct registry *r, int64_t now, uint32_t after);
 /* From a fresh dump: stats of our peers into the table, static peers and the
  * interface key re-learned. Never changes the interface. 0 or -ENOMEM. */
 int registry_update(struct registry *r, const struct wg_device *dev);
@@ -58,6 +63,9 @@ int registry_update(struct registry *r, const struct wg_device *dev);
 int registry_set_iface_addrs(struct registry *r, const uint8_t (*addrs)[16], size_t n);
 
 void registry_set_up(struct registry *r, bool up);
+/* --keep-peers: from now on a sync keeps the pool's peers that look like
+ * ours (see keep.c) instead of removing them. Off after registry_new. */
+void registry_set_keep_peers(struct registry *r, bool keep);
 bool registry_up(const struct registry *r);
 /* The -errno of an apply that failed since the last call (then 0 again), or
  * 0: a failure means the interface needs a check. */

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/* The registry's insides, shared by registry.c and the two passes that
+ * work on it beside registrations: keep.c (--keep-peers) and expire.c
+ * (--expire-after). Nothing else includes this. */
+#ifndef AUTOWG_REGISTRY_PRIV_H
+#define AUTOWG_REGISTRY_PRIV_H
+
+#include "../core/table.h"
+#include "hindex.h"
+#include "registry.h"
+#include "statics.h"
+
+#define LOG_IPS_MAX 4 /* allowed IPs named per flushed peer */
+
+struct registry {
+	struct registry_config cfg;
+	uint8_t hkey[HINDEX_KEY_LEN];
+	struct table_entry *slot; /* private copy of the table; flags say used */
+	int64_t *seen;		  /* per slot: last sign of life, Unix seconds */
+	bool *adopted;		  /* per slot: kept at start-up, not yet confirmed */
+	uint32_t *free_slot;	  /* stack of unused slots, lowest on top */
+	uint32_t n_free, count;
+	struct sindex by_name, by_key, by_addr;
+	struct statics st;
+	struct bset iface_addrs;
+	uint8_t iface_key[AWG_KEY_LEN];
+	bool has_iface_key, up;
+	bool keep_peers; /* --keep-peers */
+	int check;	 /* -errno of the last failed apply */
+};
+
+bool registry_is_ours(const struct registry *r, const uint8_t key[AWG_KEY_LEN]);
+void slot_publish(struct registry *r, uint32_t s);
+void slot_drop(struct registry *r, uint32_t s);
+uint32_t slot_take(struct registry *r, const char *name, const uint8_t addr[16],
+		   const uint8_t key[AWG_KEY_LEN], int64_t now);
+/* "(fde3::1/128,...)" for a log line. */
+void peer_ips_text(const struct wg_peer *p, char *out, size_t size);
+
+/* keep.c: "flushed peer KEY (IPS)", and ": not kept: WHY" when why. */
+void log_flushed(const struct wg_peer *p, const char *why);
+/* keep.c: which pool peers a sync keeps (why[i] NULL, their names in
+ * names[i]) and why the others go (why[i] also says so with --keep-peers
+ * off); *n_keep of them. 0 or -ENOMEM. */
+int keep_plan(struct registry *r, const struct wg_device *dev, const struct statics *st,
+	      const char **why, char (*names)[AWG_NAME_MAX + 1], size_t *n_keep);
+/* After the sync's apply: the kept peers become entries, the others are
+ * logged as flushed. */
+void keep_apply(struct registry *r, const struct wg_device *dev, const char **why,
+		char (*names)[AWG_NAME_MAX + 1], int64_t now);
+/* keep.c: why pool peer p cannot be kept (NULL: it can), and the name it is
+ * kept under in name[AWG_NAME_MAX + 1]. */
+const char *keep_check(const struct registry *r, const struct statics *st, const struct wg_peer *p,
+		       char *name);
+
+#endif
