@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The helper's frame decoder (wg/server.c serve_one) fed packets from a
+ * hostile responder over a real SOCK_SEQPACKET socketpair, in-process, with
+ * a real registry and table behind it and a fake WireGuard (wg_ops).
+ * server.c is included, wireguard-tools style, to reach its static decoder.
+ *
+ * Input: a flags byte, then packets, each a kind byte and its fields:
+ *   0 raw: u16 length, then that many bytes (zeros past the input's end)
+ *   1 register: a NUL-terminated CN, a key selector byte, 32 key bytes
+ *   2 refresh
+ *   3 register as in 1 with one byte patched: u16 offset, u8 value
+ * Invariants: a well-formed request gets exactly one well-formed reply and
+ * keeps the connection; anything else gets no reply and loses it; the
+ * table never holds two entries with the same name, key or address, nor
+ * an address outside the pool.
+ */
+#include "fuzz.h"
+#include "../../wg/server.c"
+
+#include "../../core/addr.h"
+#include "../../core/dn.h"
+#include "../../core/key.h"
+#include "../../core/table.h"
+#include "../../wg/registry.h"
+
+#define CAPACITY    8  /* small: a full table and conflicts are reachable */
+#define PACKETS_MAX 64 /* per input */
+#define RAW_MAX	    (REQ_BUF_SIZE + 64)
+#define POOL	    "fde3:25fb:7f6c:1::/64"
+
+/* Flags byte. */
+#define F_METANS     1u /* else direct-bcd */
+#define F_APPLY_FAIL 2u /* every apply fails (-EIO) */
+#define F_DOWN	     4u /* the interface is down: 503 */
+#define F_PATTERN    8u /* "smart-toilet-(\d+)" instead of the default */
+
+static struct server srv;
+static int apply_fail;
+
+static int fake_get(const char *ifname, struct wg_device **out)
+{
+	struct wg_device *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return -ENOMEM;
+	snprintf(d->ifname, sizeof(d->ifname), "%s", ifname);
+	d->flags = WG_DEVICE_HAS_PUBLIC_KEY | WG_DEVICE_HAS_PRIVATE_KEY | WG_DEVICE_HAS_LISTEN_PORT;
+	memset(d->public_key, 0x99, sizeof(d->public_key));
+	d->listen_port = 53092;
+	*out = d;
+	return 0;
+}
+
+static int fake_apply(const char *ifname, const struct wg_change *ch, size_t n)
+{
+	(void)ifname;
+	(void)ch;
+	(void)n;
+	return apply_fail;
+}
+
+static const struct wg_ops fake_ops = {"fake", fake_get, fake_apply};
+
+/* A request the helper must accept (it may still refuse the registration). */
+static bool well_formed(const unsigned char *p, size_t n)
+{
+	struct msg_register m;
+	uint32_t type;
+
+	if (n < sizeof(type))
+		return false;
+	memcpy(&type, p, sizeof(type));
+	if (type == MSG_REFRESH && n == sizeof(struct msg_refresh))
+		return !((const struct msg_refresh *)(const void *)p)->reserved;
+	if (type != MSG_REGISTER || n != sizeof(m))
+		return false;
+	memcpy(&m, p, sizeof(m));
+	return !m.reserved && proto_string_ok(m.cn, sizeof(m.cn));
+}
+
+/* What the registry was configured with: the oracle for a 200. */
+struct oracle {
+	const struct converter *conv;
+	const struct cn_pattern *pat;
+};
+
+/* A 200 only for a CN that is a valid identity and matches the pattern
+ * whole, with the name and address the pattern and converter give. */
+static void check_ok(const struct oracle *o, const unsigned char *req,
+		     const struct msg_register_reply *r)
+{
+	struct msg_register m;
+	char name[AWG_NAME_MAX + 1];
+	uint8_t addr[16];
+	const char *why = NULL;
+
+	memcpy(&m, req, sizeof(m));
+	FUZZ_CHECK(cn_check(m.cn, strlen(m.cn), &why), "200 for a CN cn_check refuses: %s", why);
+	FUZZ_CHECK(cn_pattern_name(o->pat, m.cn, name, &why),
+		   "200 for a CN the pattern refuses: %s", why);
+	FUZZ_CHECK(!strcmp(name, r->name), "200 names %s, the pattern gives %s", r->name, name);
+	FUZZ_CHECK(converter_map(o->conv, name, addr, &why) && !memcmp(addr, r->addr, 16),
+		   "200 with an address the converter does not give");
+	FUZZ_CHECK(!key_is_zero(m.key), "200 for the zero key");
+}
+
+static void check_reply(int peer, const unsigned char *req, const struct prefix6 *pool,
+			const struct oracle *o)
+{
+	union {
+		struct msg_register_reply reg;
+		struct msg_refresh_reply refresh;
+		unsigned char b[1024];
+	} u;
+	uint32_t type;
+	ssize_t n;
+
+	memcpy(&type, req, sizeof(type));
+	n = recv(peer, &u, sizeof(u), MSG_DONTWAIT | MSG_TRUNC);
+	if (type == MSG_REFRESH) {
+		FUZZ_CHECK(n == sizeof(u.refresh), "refresh reply of %zd bytes", n);
+		FUZZ_CHECK(u.refresh.type == MSG_REFRESH_REPLY &&
+			       (u.refresh.result == REG_OK || u.refresh.result == REG_UNAVAILABLE),
+			   "bad refresh reply (type %u result %u)", u.refresh.type,
+			   u.refresh.result);
+		return;
+	}
+	FUZZ_CHECK(n == sizeof(u.reg), "register reply of %zd bytes", n);
+	FUZZ_CHECK(u.reg.type == MSG_REGISTER_REPLY && u.reg.result < REG_RESULT_COUNT,
+		   "bad register reply (type %u result %u)", u.reg.type, u.reg.result);
+	FUZZ_CHECK(proto_string_ok(u.reg.name, sizeof(u.reg.name)) &&
+		       proto_string_ok(u.reg.reason, sizeof(u.reg.reason)),
+		   "reply strings not NUL-terminated and zero-padded");
+	FUZZ_CHECK(!strchr(u.reg.reason, '\n'), "reason is not one line");
+	if (reg_result_status(u.reg.result) == 200) {
+		FUZZ_CHECK(prefix6_contains(pool, u.reg.addr),
+			   "200 with an address outside the pool");
+		FUZZ_CHECK(u.reg.name[0], "200 without a name");
+		check_ok(o, req, &u.reg);
+	}
+}
+
+/* Every used entry: distinct name, key and address, inside the pool. */
+static void check_table(const void *table, size_t size, const struct prefix6 *pool)
+{
+	struct table_entry e[CAPACITY];
+	uint32_t i, j, n = 0;
+
+	for (i = 0; i < CAPACITY; i++) {
+		enum table_read r = table_read_entry(table, size, i, &e[n]);
+
+		FUZZ_CHECK(r != TABLE_READ_TORN, "entry %u torn with no writer", i);
+		if (r == TABLE_READ_OK)
+			n++;
+	}
+	for (i = 0; i < n; i++) {
+		FUZZ_CHECK(prefix6_contains(pool, e[i].addr), "entry %s outside the pool",
+			   e[i].name);
+		FUZZ_CHECK(!key_is_zero(e[i].key), "entry %s with the zero key", e[i].name);
+		for (j = 0; j < i; j++) {
+			FUZZ_CHECK(strcmp(e[i].name, e[j].name), "name %s twice", e[i].name);
+			FUZZ_CHECK(!key_equal(e[i].key, e[j].key), "key of %s also held by %s",
+				   e[i].name, e[j].name);
+			FUZZ_CHECK(memcmp(e[i].addr, e[j].addr, 16),
+				   "address of %s also held by %s", e[i].name, e[j].name);
+		}
+	}
+}
+
+/* One packet from the input into p; its length. */
+static size_t next_packet(struct fuzz_in *in, unsigned char *p)
+{
+	struct msg_register m;
+	uint8_t kind = fuzz_u8(in) % 4, sel;
+	size_t n;
+	char *cn;
+
+	memset(p, 0, RAW_MAX);
+	if (kind == 0) {
+		n = fuzz_u16(in) % (RAW_MAX + 1);
+		fuzz_bytes(in, p, n);
+		return n;
+	}
+	if (kind == 2) {
+		struct msg_refresh r = {.type = MSG_REFRESH};
+
+		memcpy(p, &r, sizeof(r));
+		return sizeof(r);
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_REGISTER;
+	cn = fuzz_str(in, AWG_CN_MAX);
+	memcpy(m.cn, cn, strlen(cn));
+	free(cn);
+	/* a few keys shared between names, so key conflicts happen */
+	sel = fuzz_u8(in);
+	fuzz_bytes(in, m.key, sizeof(m.key));
+	if (sel < 0xc0)
+		memset(m.key, (sel & 3) + 1, sizeof(m.key));
+	memcpy(p, &m, sizeof(m));
+	n = sizeof(m);
+	if (kind == 3) {
+		size_t off = fuzz_u16(in) % n;
+
+		p[off] = fuzz_u8(in);
+	}
+	return n;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fuzz_in in = {data, size};
+	uint8_t flags = fuzz_u8(&in);
+	static unsigned char pkt[RAW_MAX];
+	struct helper h;
+	struct converter conv;
+	struct cn_pattern *pat;
+	struct registry_config rc;
+	struct wg_device *dev;
+	struct prefix6 pool;
+	const char *why;
+	char err[128];
+	void *table;
+	size_t tsize = table_size(CAPACITY), n;
+	int sv[2], i, open_fd;
+
+	if (!prefix6_parse(POOL, &pool, &why) ||
+	    !converter_init(&conv, flags & F_METANS ? CONVERTER_METANS : CONVERTER_DIRECT_BCD,
+			    &pool, NULL, &why))
+		abort();
+	pat = cn_pattern_compile(flags & F_PATTERN ? "smart-toilet-(\\d+)" : CN_PATTERN_DEFAULT,
+				 err, sizeof(err));
+	table = aligned_alloc(64, (tsize + 63) / 64 * 64);
+	if (!pat || !table)
+		abort();
+	table_init(table, tsize, CAPACITY);
+	memset(&h, 0, sizeof(h));
+	h.ifname = "fuzz0";
+	h.ops = &fake_ops;
+	h.shm.base = table;
+	h.shm.size = tsize;
+	h.shm.fd = h.shm.ro_fd = -1;
+	snprintf(h.host, sizeof(h.host), "vpn.example.com");
+	rc = (struct registry_config){"fuzz0", &fake_ops, &conv, pat, CAPACITY, table};
+	if (registry_new(&rc, &h.reg))
+		abort();
+	apply_fail = 0;
+	if (fake_get("fuzz0", &dev) || registry_sync(h.reg, dev))
+		abort();
+	wg_device_free(dev);
+	h.up = !(flags & F_DOWN);
+	registry_set_up(h.reg, h.up);
+	h.refreshed_ms = helper_now_ms(); /* no refresh from the interface: no getifaddrs */
+	h.refresh_result = h.up ? REG_OK : REG_UNAVAILABLE;
+	apply_fail = flags & F_APPLY_FAIL ? -EIO : 0;
+
+	memset(&srv, 0, sizeof(srv));
+	srv.fd = -1;
+	for (i = 0; i < SERVER_CONN_MAX; i++)
+		srv.conn[i].fd = -1;
+	srv.conn_max = SERVER_CONN_MAX;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		abort();
+	srv.conn[0].fd = sv[0];
+	for (i = 0; i < PACKETS_MAX && in.left; i++) {
+		n = next_packet(&in, pkt);
+		if (send(sv[1], pkt, n, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n)
+			abort();
+		open_fd = srv.conn[0].fd;
+		serve_one(&srv, &srv.conn[0], &h);
+		if (!well_formed(pkt, n)) {
+			FUZZ_CHECK(srv.conn[0].fd < 0,
+				   "malformed packet of %zu bytes kept the connection", n);
+			FUZZ_CHECK(recv(sv[1], pkt, RAW_MAX, MSG_DONTWAIT) <= 0,
+				   "malformed packet got a reply");
+			break;
+		}
+		FUZZ_CHECK(srv.conn[0].fd == open_fd, "well-formed packet lost the connection");
+		check_reply(sv[1], pkt, &pool, &(struct oracle){&conv, pat});
+		check_table(table, tsize, &pool);
+	}
+	check_table(table, tsize, &pool);
+	if (srv.conn[0].fd >= 0)
+		close(srv.conn[0].fd);
+	close(sv[1]);
+	registry_free(h.reg);
+	cn_pattern_free(pat);
+	free(table);
+	return 0;
+}
