@@ -19,6 +19,13 @@
 #define HELPER_BACKOFF_MS  5000	 /* ...so the same interface is retried only this often */
 #define EXPIRE_PASS_MIN_MS 1000	 /* --expire-after: stats passes at most this often... */
 #define EXPIRE_PASS_MAX_MS 60000 /* ...and at least this often (expire_after / 4 between) */
+/* Static peers and the interface's addresses can change under the helper (an
+ * operator's wg set). They are re-read by a dump no more often than
+ * RESCAN_MIN_MS, and never spending more than 1/RESCAN_COST_SHARE of the
+ * time on it: the period is RESCAN_COST_SHARE times the last dump's cost. */
+#define RESCAN_MIN_MS	   1000
+#define RESCAN_MAX_MS	   10000
+#define RESCAN_COST_SHARE  20
 
 /* What the interface is, cheaply: it changed when any of this changed. */
 struct iface_id {
@@ -45,6 +52,7 @@ struct helper {
 	uint32_t refresh_result;
 	uint32_t expire_after;	/* --expire-after seconds, 0 = off */
 	int64_t next_expire_ms; /* monotonic: the next expiry pass */
+	int64_t next_rescan_ms; /* monotonic: the next static-peer rescan */
 };
 
 /* Monotonic milliseconds. */
@@ -66,5 +74,8 @@ uint32_t helper_refresh(struct helper *h);
  * the table) and remove the peers that went quiet. Never without the flag,
  * so registrations stay dump-free. */
 void helper_expire_tick(struct helper *h);
+/* When due, re-learn static peers and interface addresses (one refresh), so
+ * a static peer added while the helper runs is never overwritten. */
+void helper_rescan_tick(struct helper *h);
 
 #endif

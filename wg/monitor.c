@@ -241,6 +241,19 @@ uint32_t helper_refresh(struct helper *h)
 	return h->refresh_result;
 }
 
+void helper_rescan_tick(struct helper *h)
+{
+	int64_t t0 = helper_now_ms(), period;
+
+	if (!h->up || t0 < h->next_rescan_ms)
+		return;
+	helper_refresh(h); /* a refresh in the last second already re-learnt them */
+	period = (helper_now_ms() - t0) * RESCAN_COST_SHARE;
+	if (period < RESCAN_MIN_MS)
+		period = RESCAN_MIN_MS;
+	h->next_rescan_ms = helper_now_ms() + (period > RESCAN_MAX_MS ? RESCAN_MAX_MS : period);
+}
+
 static int64_t expire_period_ms(uint32_t after)
 {
 	int64_t p = (int64_t)after * 1000 / 4;

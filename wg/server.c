@@ -391,6 +391,7 @@ void server_run(struct server *s, struct helper *h, volatile sig_atomic_t *stop)
 		if (err || monitor_timeout(h) == 0)
 			monitor_tick(h, err);
 		helper_expire_tick(h);
+		helper_rescan_tick(h);
 		n = 0;
 		pfd[n++] = (struct pollfd){.fd = s->fd, .events = POLLIN};
 		for (i = 0; i < s->conn_max; i++) {

@@ -153,7 +153,11 @@ expect_eq "... and its peer has exactly its /128 again" "$KE $PFX""4242/128" "$(
 # No peers.json request in between: the helper must know it all the same.
 S3=$(newkey)
 ip netns exec "$NS" wg set "$IF" peer "$S3" allowed-ips "$PFX""77/128"
-sleep 1.5
+# The helper re-reads static peers periodically (RESCAN_* in wg/helper.h:
+# at most every 10 s, every second on a small interface); wait for it.
+n_before=$(grep -c 'static peers (was' "$T_TMP/helper.log")
+wait_for 12 eval '[ "$(grep -c "static peers (was" "$T_TMP/helper.log")" -gt "$n_before" ]' ||
+	not_ok "the helper learns a static peer added while it runs, within 10 s"
 register 77 "$(newkey)"
 expect_status "a new static peer holds 77's address, 77 registers: 409" 409
 expect_eq "... and the static peer keeps its /128" "$S3 $PFX""77/128" "$(peers | grep "^$S3 ")"
