@@ -212,11 +212,33 @@ int monitor_timeout(const struct helper *h)
 	return left < 0 ? 0 : left > HELPER_CHECK_MS ? HELPER_CHECK_MS : (int)left;
 }
 
-uint32_t helper_refresh(struct helper *h)
+/* One dump: stats into the table, static peers, the interface's addresses,
+ * port and key re-learnt. REG_OK or REG_UNAVAILABLE. */
+static uint32_t reread(struct helper *h)
 {
 	struct wg_device *dev = NULL;
-	int64_t now = helper_now_ms();
+	uint32_t result = REG_UNAVAILABLE;
 	int ret;
+
+	ret = h->ops->get_device(h->ifname, &dev);
+	if (ret) {
+		log_warn("%s: reading the interface failed: %s", h->ifname, strerror(-ret));
+		monitor_tick(h, ret);
+		return result;
+	}
+	if (registry_update(h->reg, dev) == 0 && learn_iface_addrs(h) == 0) {
+		settings_from_device(h, dev);
+		h->settings.stats_refreshed = time(NULL);
+		settings_publish(h);
+		result = REG_OK;
+	}
+	wg_device_free(dev);
+	return result;
+}
+
+uint32_t helper_refresh(struct helper *h)
+{
+	int64_t now = helper_now_ms();
 
 	/* a lost interface is news at once, whatever the last refresh said */
 	if (!h->up)
@@ -224,20 +246,7 @@ uint32_t helper_refresh(struct helper *h)
 	if (h->refreshed_ms && now - h->refreshed_ms < HELPER_REFRESH_MS)
 		return h->refresh_result;
 	h->refreshed_ms = now;
-	h->refresh_result = REG_UNAVAILABLE;
-	ret = h->ops->get_device(h->ifname, &dev);
-	if (ret) {
-		log_warn("%s: stats refresh failed: %s", h->ifname, strerror(-ret));
-		monitor_tick(h, ret);
-		return h->refresh_result;
-	}
-	if (registry_update(h->reg, dev) == 0 && learn_iface_addrs(h) == 0) {
-		settings_from_device(h, dev);
-		h->settings.stats_refreshed = time(NULL);
-		settings_publish(h);
-		h->refresh_result = REG_OK;
-	}
-	wg_device_free(dev);
+	h->refresh_result = reread(h);
 	return h->refresh_result;
 }
 
@@ -247,7 +256,7 @@ void helper_rescan_tick(struct helper *h)
 
 	if (!h->up || t0 < h->next_rescan_ms)
 		return;
-	helper_refresh(h); /* a refresh in the last second already re-learnt them */
+	reread(h); /* on its own schedule: a MSG_REFRESH right after still reads afresh */
 	period = (helper_now_ms() - t0) * RESCAN_COST_SHARE;
 	if (period < RESCAN_MIN_MS)
 		period = RESCAN_MIN_MS;
