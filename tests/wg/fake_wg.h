@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/* A fake WireGuard for registry unit tests: records the last change list
+ * and fails when told to. Include after cmocka and wg/registry.h, with
+ * FAKE_CHANGES_MAX defined. Real WireGuard: tests/wg/helper*.sh. */
+#ifndef AUTOWG_TESTS_FAKE_WG_H
+#define AUTOWG_TESTS_FAKE_WG_H
+
+static struct {
+	struct wg_change ch[FAKE_CHANGES_MAX];
+	size_t n, calls;
+	int fail; /* -errno the next apply returns */
+} fake;
+
+static int fake_get(const char *ifname, struct wg_device **out)
+{
+	(void)ifname;
+	*out = NULL;
+	return -ENOSYS;
+}
+
+static int fake_apply(const char *ifname, const struct wg_change *ch, size_t n)
+{
+	(void)ifname;
+	fake.calls++;
+	if (fake.fail)
+		return fake.fail;
+	fake.n = n < FAKE_CHANGES_MAX ? n : FAKE_CHANGES_MAX;
+	memcpy(fake.ch, ch, fake.n * sizeof(*ch));
+	return 0;
+}
+
+static const struct wg_ops fake_ops = {"fake", fake_get, fake_apply};
+
+/* Key number n: distinct, never all-zero. */
+static void key_of(int n, uint8_t key[AWG_KEY_LEN])
+{
+	memset(key, 0, AWG_KEY_LEN);
+	key[0] = (uint8_t)(n & 0xff);
+	key[1] = (uint8_t)(n >> 8);
+	key[31] = 0x42;
+}
+
+#endif
