@@ -2,9 +2,12 @@
 /*
  * Userspace WireGuard (wireguard-go, boringtun): the cross-platform UAPI on
  * <wg_socket_dir()>/<ifname>.sock, https://www.wireguard.com/xplatform/.
- * One connection per request; every socket operation times out, so a stuck
- * daemon costs the helper WG_UAPI_TIMEOUT_MS, not its life. A reply is used
- * only when it was read to its end ("errno=0" and the blank line after it).
+ * The daemon answers any number of get=1 / set=1 requests on one connection,
+ * so the connection is kept open between calls (see `cached` below) rather
+ * than paying connect() and close() on both sides per request. Every socket
+ * operation times out, so a stuck daemon costs the helper WG_UAPI_TIMEOUT_MS,
+ * not its life. A reply is used only when it was read to its end ("errno=0"
+ * and the blank line after it).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -32,14 +36,33 @@
 
 struct uapi_conn {
 	int fd;
+	/* Which daemon this goes to: the name and the socket file's identity.
+	 * A restarted daemon binds a new socket file (a new inode). */
+	char ifname[AWG_IFNAME_MAX + 1];
+	dev_t sock_dev;
+	ino_t sock_ino;
+	pid_t pid;	   /* a forked child shares the socket: it must open its own */
+	size_t rx;	   /* bytes received for the current request's reply */
+	size_t used;	   /* high-water mark of buf since it was last wiped */
 	size_t start, end; /* unread bytes are buf[start, end) */
 	char buf[WG_UAPI_RBUF];
 };
+
+/*
+ * The one kept-open connection. The helper is single-threaded and serves one
+ * interface, so one slot is enough; a call for another interface, or for a
+ * socket file that is no longer the one we connected to, replaces it. It is
+ * only ever idle between whole replies: any error closes it (after one the
+ * position in the stream is unknown), and the next call connects afresh.
+ */
+static struct uapi_conn *cached;
 
 static void conn_close(struct uapi_conn *c)
 {
 	if (!c)
 		return;
+	if (c == cached)
+		cached = NULL;
 	if (c->fd >= 0)
 		close(c->fd);
 	/* The reply to get=1 carried the private key. */
@@ -55,6 +78,7 @@ static int conn_open(const char *ifname, struct uapi_conn **out)
 	};
 	struct sockaddr_un addr = {.sun_family = AF_UNIX};
 	struct uapi_conn *c;
+	struct stat st;
 	int ret;
 
 	ret = wg_socket_path(ifname, addr.sun_path);
@@ -63,7 +87,11 @@ static int conn_open(const char *ifname, struct uapi_conn **out)
 	c = malloc(sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	c->start = c->end = 0;
+	snprintf(c->ifname, sizeof(c->ifname), "%s", ifname);
+	c->sock_dev = 0;
+	c->sock_ino = 0;
+	c->pid = getpid();
+	c->rx = c->used = c->start = c->end = 0;
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
 		ret = -errno;
@@ -74,6 +102,12 @@ static int conn_open(const char *ifname, struct uapi_conn **out)
 	    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
 		ret = -errno;
 		goto fail;
+	}
+	/* Before connect(): should the file be replaced in between, the next
+	 * call sees a changed identity and reconnects once too often, no worse. */
+	if (stat(addr.sun_path, &st) == 0) {
+		c->sock_dev = st.st_dev;
+		c->sock_ino = st.st_ino;
 	}
 	if (connect(c->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
 		ret = -errno;
@@ -89,6 +123,27 @@ static int conn_open(const char *ifname, struct uapi_conn **out)
 fail:
 	conn_close(c);
 	return ret;
+}
+
+/* The cached connection when it is this process's and still goes to ifname's
+ * socket file, else NULL (and the old one closed). One stat() and getpid()
+ * instead of socket+connect+close. */
+static struct uapi_conn *conn_reuse(const char *ifname)
+{
+	char path[WG_SOCKET_PATH_MAX + 1];
+	struct stat st;
+
+	if (!cached)
+		return NULL;
+	/* close() in a child only drops its copy of the descriptor. */
+	if (cached->pid != getpid() || strcmp(cached->ifname, ifname) ||
+	    wg_socket_path(ifname, path) < 0 || stat(path, &st) < 0 ||
+	    st.st_dev != cached->sock_dev || st.st_ino != cached->sock_ino ||
+	    cached->start != cached->end) {
+		conn_close(cached);
+		return NULL;
+	}
+	return cached;
 }
 
 static int conn_send(struct uapi_conn *c, const char *buf, size_t len)
@@ -137,7 +192,10 @@ static int conn_line(struct uapi_conn *c, char **line, size_t *len)
 			return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
 		if (n == 0)
 			return -EPROTO;
+		c->rx += (size_t)n;
 		c->end += (size_t)n;
+		if (c->end > c->used)
+			c->used = c->end;
 	}
 }
 
@@ -278,27 +336,29 @@ static int parse_get_line(struct wg_builder *b, struct wg_peer **peer, char *key
 }
 
 /* Read key=value lines up to "errno=N" and the blank line that ends every
- * reply. b is NULL when only errno= is expected (the reply to set=1). */
-static int read_reply(struct uapi_conn *c, struct wg_builder *b)
+ * reply; b is NULL when only errno= is expected (the reply to set=1). 0 when
+ * the reply was read to its end, with the daemon's answer in *remote (0 or
+ * -errno); any other error leaves the stream at an unknown position. */
+static int read_reply(struct uapi_conn *c, struct wg_builder *b, int *remote)
 {
 	struct wg_peer *peer = NULL;
 	bool have_errno = false;
-	int remote = 0, ret;
 	size_t len = 0;
 	char *line = NULL, *eq;
+	int ret;
 
 	for (;;) {
 		ret = conn_line(c, &line, &len);
 		if (ret < 0)
 			return ret;
 		if (len == 0)
-			return have_errno ? remote : -EPROTO;
+			return have_errno ? 0 : -EPROTO;
 		eq = strchr(line, '=');
 		if (have_errno || !eq)
 			return -EPROTO;
 		*eq = '\0';
 		if (!strcmp(line, "errno")) {
-			if (!parse_errno(eq + 1, &remote))
+			if (!parse_errno(eq + 1, remote))
 				return -EPROTO;
 			have_errno = true;
 		} else if (!b) {
@@ -311,31 +371,72 @@ static int read_reply(struct uapi_conn *c, struct wg_builder *b)
 	}
 }
 
+/* A kept connection that failed before any byte of the reply came back was
+ * dead already: the daemon closed it while idle, or died. Such a request goes
+ * once more on a new connection. Not once a reply has begun: the request was
+ * read and a set=1 maybe applied, so it must not be sent twice behind the
+ * caller's back. Not on a timeout either: the daemon is stuck, not gone, and a
+ * second try would double the WG_UAPI_TIMEOUT_MS bound. EOF before any byte is
+ * the only -EPROTO possible with nothing received. */
+static bool may_retry(const struct uapi_conn *c, int err)
+{
+	return c->rx == 0 && (err == -EPIPE || err == -ECONNRESET || err == -EPROTO);
+}
+
+/* Send one request and read its whole reply (into b for get=1). 0, the
+ * daemon's -errno, or a local -errno. The connection is kept for the next
+ * call only when the reply was read to its end. */
+static int uapi_request(const char *ifname, const char *req, size_t len, struct wg_builder *b)
+{
+	struct uapi_conn *c = conn_reuse(ifname);
+	bool reused = c != NULL;
+	int ret, remote = 0;
+
+	for (;;) {
+		if (!c) {
+			ret = conn_open(ifname, &c);
+			if (ret < 0)
+				return ret;
+		}
+		c->rx = 0;
+		ret = conn_send(c, req, len);
+		if (ret == 0)
+			ret = read_reply(c, b, &remote);
+		if (ret == 0 || !reused || !may_retry(c, ret))
+			break;
+		conn_close(c);
+		c = NULL;
+		reused = false;
+	}
+	if (ret < 0) {
+		conn_close(c);
+		return ret;
+	}
+	/* Whole reply consumed: wipe what it left in buf (get=1 carried the
+	 * private key) and keep the connection. */
+	sodium_memzero(c->buf, c->used);
+	c->used = c->start = c->end = 0;
+	cached = c;
+	return remote;
+}
+
 static int uapi_get_device(const char *ifname, struct wg_device **out)
 {
 	static const char request[] = "get=1\n\n";
-	struct uapi_conn *c = NULL;
 	struct wg_builder b = {0};
 	int ret;
 
 	*out = NULL;
 	if (sodium_init() < 0)
 		return -ENOMEM;
-	ret = conn_open(ifname, &c);
-	if (ret < 0)
-		goto out;
-	ret = conn_send(c, request, sizeof(request) - 1);
-	if (ret < 0)
-		goto out;
 	ret = wg_builder_init(&b, ifname);
 	if (ret < 0)
 		goto out;
-	ret = read_reply(c, &b);
+	ret = uapi_request(ifname, request, sizeof(request) - 1, &b);
 	if (ret == 0)
 		*out = wg_builder_finish(&b);
 out:
 	wg_builder_discard(&b);
-	conn_close(c);
 	return ret;
 }
 
@@ -361,7 +462,6 @@ static size_t format_change(const struct wg_change *ch, char *p)
 static int apply_chunk(const char *ifname, const struct wg_change *changes, size_t n)
 {
 	static const char head[] = "set=1\n";
-	struct uapi_conn *c = NULL;
 	size_t len = 0, room = sizeof(head) + n * (WG_UAPI_CHANGE_MAX + 1) + 1;
 	char *text = malloc(room);
 	int ret;
@@ -380,15 +480,8 @@ static int apply_chunk(const char *ifname, const struct wg_change *changes, size
 		len += k;
 	}
 	text[len++] = '\n';
-	ret = conn_open(ifname, &c);
-	if (ret < 0)
-		goto out;
-	ret = conn_send(c, text, len);
-	if (ret < 0)
-		goto out;
-	ret = read_reply(c, NULL);
+	ret = uapi_request(ifname, text, len, NULL);
 out:
-	conn_close(c);
 	free(text);
 	return ret;
 }

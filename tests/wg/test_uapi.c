@@ -2,12 +2,16 @@
 /*
  * The userspace backend against a fake UAPI daemon: what a broken, stuck or
  * hostile wireguard-go could send. The fake listens in a private
- * WG_SOCKET_DIR, answers each connection with a scripted reply (or never),
- * and saves every request so the exact text we send can be checked.
+ * WG_SOCKET_DIR, answers each request with a scripted reply (or never),
+ * and saves every request so the exact text we send can be checked. Like
+ * wireguard-go it can answer several requests on one connection (FAKE_KEEP);
+ * FAKE_REPLY closes the connection after each reply, as a daemon that drops
+ * idle connections would.
  */
 #include "../unit/unit.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,19 +28,27 @@
 
 static char dir[] = "/tmp/autowg-uapi.XXXXXX";
 
-enum fake_mode { FAKE_REPLY, FAKE_HANG };
+enum fake_mode { FAKE_REPLY, FAKE_HANG, FAKE_KEEP };
 
 struct fake {
 	pid_t pid;
 	char name[16];
 };
 
-static void save_request(const char *name, int conn, const char *buf, size_t len)
+/* FAKE_KEEP: when set, the second request on a connection gets this reply
+ * instead, and the connection is closed after it. */
+static const char *fake_second_reply;
+/* Prefix of the files the next fake writes; the interface name when NULL. */
+static const char *fake_tag;
+/* As fake_second_reply: never answer the second request. */
+static const char fake_hang[] = "(hang)";
+
+static void save_file(const char *name, const char *what, int i, const char *buf, size_t len)
 {
 	char path[256];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s.req%d", dir, name, conn);
+	snprintf(path, sizeof(path), "%s/%s.%s%d", dir, name, what, i);
 	f = fopen(path, "w");
 	if (f) {
 		fwrite(buf, 1, len, f);
@@ -61,23 +73,57 @@ static size_t read_request(int fd, char *buf)
 	return len;
 }
 
+/* Requests are numbered across connections (name.reqN); name.conns0 holds
+ * the number of connections accepted so far. Like wireguard-go it serves
+ * several connections at once (poll), each request read whole. */
 static void fake_serve(int lfd, const char *name, const char *reply, enum fake_mode mode)
 {
-	char *buf = malloc(REQ_MAX);
+	enum { CONNS = 8 };
+	struct pollfd p[1 + CONNS] = {{.fd = lfd, .events = POLLIN}};
+	int served[1 + CONNS] = {0}, req = 0, conn = 0;
+	char *buf = malloc(REQ_MAX), n[16];
 
-	for (int conn = 0; buf; conn++) {
-		int fd = accept(lfd, NULL, NULL);
-		size_t len;
+	for (int i = 1; i <= CONNS; i++)
+		p[i] = (struct pollfd){.fd = -1, .events = POLLIN};
+	while (buf && poll(p, 1 + CONNS, -1) > 0) {
+		for (int i = 1; i <= CONNS; i++) {
+			const char *r = reply;
+			size_t len;
 
-		if (fd < 0)
-			break;
-		len = read_request(fd, buf);
-		save_request(name, conn, buf, len);
-		if (mode == FAKE_HANG)
-			pause();
-		if (write(fd, reply, strlen(reply)) < 0)
-			break;
-		close(fd);
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			len = read_request(p[i].fd, buf);
+			if (len > 0) {
+				save_file(name, "req", req++, buf, len);
+				if (mode == FAKE_HANG)
+					pause();
+				if (mode == FAKE_KEEP && served[i] == 1 && fake_second_reply)
+					r = fake_second_reply;
+				if (r == fake_hang)
+					pause();
+				served[i]++;
+			}
+			/* EOF, or a reply after which the connection ends. */
+			if (len == 0 || write(p[i].fd, r, strlen(r)) < 0 || mode == FAKE_REPLY ||
+			    r != reply) {
+				close(p[i].fd);
+				p[i].fd = -1;
+			}
+		}
+		if (p[0].revents) {
+			int fd = accept(lfd, NULL, NULL), i;
+
+			if (fd < 0)
+				break;
+			for (i = 1; i <= CONNS && p[i].fd >= 0; i++)
+				;
+			if (i > CONNS)
+				break;
+			p[i].fd = fd;
+			served[i] = 0;
+			snprintf(n, sizeof(n), "%d", ++conn);
+			save_file(name, "conns", 0, n, strlen(n));
+		}
 	}
 	_exit(0);
 }
@@ -97,7 +143,7 @@ static void fake_start(struct fake *f, const char *name, const char *reply, enum
 	f->pid = fork();
 	assert_true(f->pid >= 0);
 	if (f->pid == 0)
-		fake_serve(lfd, name, reply, mode);
+		fake_serve(lfd, fake_tag ? fake_tag : name, reply, mode);
 	close(lfd);
 }
 
@@ -111,13 +157,13 @@ static void fake_stop(struct fake *f)
 	unlink(path);
 }
 
-/* Request number conn that the fake saw, NUL-terminated (caller frees), or NULL. */
-static char *request(const char *name, int conn)
+/* Request number i that the fake saw, NUL-terminated (caller frees), or NULL. */
+static char *request(const char *name, int i)
 {
 	char path[256], *buf = calloc(1, REQ_MAX + 1);
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s.req%d", dir, name, conn);
+	snprintf(path, sizeof(path), "%s/%s.req%d", dir, name, i);
 	f = fopen(path, "r");
 	if (!f || !buf) {
 		if (f)
@@ -389,6 +435,195 @@ static void apply_refuses_unknown_op_before_sending(void **state)
 	assert_null(request("fbadop", 0));
 }
 
+/* Connections the fake for name accepted. */
+static int conns(const char *name)
+{
+	char path[256];
+	FILE *f;
+	int n = -1;
+
+	snprintf(path, sizeof(path), "%s/%s.conns0", dir, name);
+	f = fopen(path, "r");
+	if (f) {
+		if (fscanf(f, "%d", &n) != 1)
+			n = -1;
+		fclose(f);
+	}
+	return n;
+}
+
+static void expect_request(const char *name, int i, const char *prefix)
+{
+	char *req = request(name, i);
+
+	if (!prefix) {
+		if (req)
+			fail_msg("%s: unexpected request %d: %.40s", name, i, req);
+		return;
+	}
+	if (!req || strncmp(req, prefix, strlen(prefix)))
+		fail_msg("%s: request %d: want \"%s...\", got \"%.40s\"", name, i, prefix,
+			 req ? req : "(none)");
+	free(req);
+}
+
+static void get_ok(const char *name)
+{
+	struct wg_device *dev = NULL;
+
+	assert_int_equal(wg_userspace_ops.get_device(name, &dev), 0);
+	assert_non_null(dev);
+	wg_device_free(dev);
+}
+
+static void requests_share_one_connection(void **state)
+{
+	struct wg_change ch = change(WG_CHANGE_SET, 0x51, 1);
+	struct fake f;
+
+	fake_start(&f, "fkeep", "errno=0\n\n", FAKE_KEEP);
+	get_ok("fkeep");
+	assert_int_equal(wg_userspace_ops.apply("fkeep", &ch, 1), 0);
+	get_ok("fkeep");
+	fake_stop(&f);
+	assert_int_equal(conns("fkeep"), 1);
+	expect_request("fkeep", 0, "get=1\n\n");
+	expect_request("fkeep", 1, "set=1\npublic_key=5151");
+	expect_request("fkeep", 2, "get=1\n\n");
+	expect_request("fkeep", 3, NULL);
+}
+
+static void closed_connection_reconnects(void **state)
+{
+	struct wg_change ch = change(WG_CHANGE_SET, 0x52, 1);
+	struct fake f;
+
+	/* The daemon closes after every reply: each call finds the kept
+	 * connection dead and goes again, transparently, on a new one. */
+	fake_start(&f, "fclose", "errno=0\n\n", FAKE_REPLY);
+	get_ok("fclose");
+	assert_int_equal(wg_userspace_ops.apply("fclose", &ch, 1), 0);
+	get_ok("fclose");
+	fake_stop(&f);
+	assert_int_equal(conns("fclose"), 3);
+	expect_request("fclose", 0, "get=1\n\n");
+	expect_request("fclose", 1, "set=1\n");
+	expect_request("fclose", 2, "get=1\n\n");
+	expect_request("fclose", 3, NULL);
+
+	/* Closed after reading a set=1, with no byte of reply: sent again. */
+	fake_second_reply = "";
+	fake_start(&f, "fdrop", "errno=0\n\n", FAKE_KEEP);
+	fake_second_reply = NULL;
+	assert_int_equal(wg_userspace_ops.apply("fdrop", &ch, 1), 0);
+	assert_int_equal(wg_userspace_ops.apply("fdrop", &ch, 1), 0);
+	fake_stop(&f);
+	assert_int_equal(conns("fdrop"), 2);
+	expect_request("fdrop", 2, "set=1\n");
+	expect_request("fdrop", 3, NULL);
+
+	/* A daemon that died: its stale socket file is -ENODEV, as before. */
+	fake_start(&f, "fdead", "errno=0\n\n", FAKE_KEEP);
+	get_ok("fdead");
+	kill(f.pid, SIGKILL);
+	waitpid(f.pid, NULL, 0);
+	assert_int_equal(wg_userspace_ops.apply("fdead", &ch, 1), -ENODEV);
+	fake_stop(&f);
+}
+
+static void cut_reply_is_not_resent(void **state)
+{
+	struct wg_change ch = change(WG_CHANGE_SET, 0x53, 1);
+	struct fake f;
+
+	/* Part of the reply came: the set may be applied; report, never resend. */
+	fake_second_reply = "errno=";
+	fake_start(&f, "fcut", "errno=0\n\n", FAKE_KEEP);
+	fake_second_reply = NULL;
+	assert_int_equal(wg_userspace_ops.apply("fcut", &ch, 1), 0);
+	assert_int_equal(wg_userspace_ops.apply("fcut", &ch, 1), -EPROTO);
+	expect_request("fcut", 2, NULL);
+	/* The broken connection was dropped: the next call connects afresh. */
+	assert_int_equal(wg_userspace_ops.apply("fcut", &ch, 1), 0);
+	fake_stop(&f);
+	assert_int_equal(conns("fcut"), 2);
+	expect_request("fcut", 2, "set=1\n");
+	expect_request("fcut", 3, NULL);
+}
+
+static void new_socket_file_means_new_connection(void **state)
+{
+	struct fake a, b;
+
+	/* A restarted daemon binds a new socket file while our connection to
+	 * the old one still works: the next request must go to the new one. */
+	fake_tag = "fnew1";
+	fake_start(&a, "fnew", "errno=0\n\n", FAKE_KEEP);
+	get_ok("fnew");
+	fake_tag = "fnew2";
+	fake_start(&b, "fnew", "errno=0\n\n", FAKE_KEEP);
+	fake_tag = NULL;
+	get_ok("fnew");
+	fake_stop(&a);
+	fake_stop(&b);
+	expect_request("fnew1", 0, "get=1\n\n");
+	expect_request("fnew1", 1, NULL);
+	expect_request("fnew2", 0, "get=1\n\n");
+	assert_int_equal(conns("fnew2"), 1);
+}
+
+static void stuck_kept_connection_times_out_once(void **state)
+{
+	struct wg_device *dev = NULL;
+	struct timespec t0, t1;
+	struct fake f;
+	double s;
+	int ret;
+
+	fake_second_reply = fake_hang;
+	fake_start(&f, "fkhang", "errno=0\n\n", FAKE_KEEP);
+	fake_second_reply = NULL;
+	get_ok("fkhang");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = wg_userspace_ops.get_device("fkhang", &dev);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fake_stop(&f);
+	s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	assert_int_equal(ret, -ETIMEDOUT);
+	assert_null(dev);
+	/* Not retried: a stuck daemon costs one timeout, not two. */
+	if (s < 1.5 || s > 3)
+		fail_msg("timed out after %.2f s, want about 2 s", s);
+	assert_int_equal(conns("fkhang"), 1);
+}
+
+static void forked_child_opens_its_own_connection(void **state)
+{
+	struct fake f;
+	int status = -1;
+	pid_t pid;
+
+	/* A child shares the parent's socket: using it would interleave the
+	 * two processes' requests and replies on one stream. */
+	fake_start(&f, "ffork", "errno=0\n\n", FAKE_KEEP);
+	get_ok("ffork");
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct wg_device *dev = NULL;
+		int ret = wg_userspace_ops.get_device("ffork", &dev);
+
+		wg_device_free(dev);
+		_exit(ret == 0 ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	get_ok("ffork");
+	fake_stop(&f);
+	assert_int_equal(conns("ffork"), 2);
+	expect_request("ffork", 2, "get=1\n\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +643,16 @@ int main(void)
 	    T("uapi apply: 2500 changes go as 1000, 1000 and 500", apply_splits_large_lists),
 	    T("uapi apply: an unknown op is refused before anything is sent",
 	      apply_refuses_unknown_op_before_sending),
+	    T("uapi: get, set, get over one kept connection", requests_share_one_connection),
+	    T("uapi: a connection the daemon closed is replaced transparently",
+	      closed_connection_reconnects),
+	    T("uapi: a set whose reply was cut is not sent again", cut_reply_is_not_resent),
+	    T("uapi: a new socket file (restarted daemon) gets a new connection",
+	      new_socket_file_means_new_connection),
+	    T("uapi: a kept connection to a stuck daemon times out once, in about 2 s",
+	      stuck_kept_connection_times_out_once),
+	    T("uapi: a forked child does not use its parent's connection",
+	      forked_child_opens_its_own_connection),
 	};
 	char cmd[64];
 	int ret;
