@@ -2,6 +2,7 @@
 /* The interface's life: start-up sync, loss, return, and stats refresh. */
 #include <errno.h>
 #include <ifaddrs.h>
+#include <malloc.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -233,6 +234,9 @@ static uint32_t reread(struct helper *h)
 		result = REG_OK;
 	}
 	wg_device_free(dev);
+	/* a dump of a big interface is many small blocks, all freed now: give
+	 * them back, or the helper keeps the largest dump's size for good */
+	malloc_trim(0);
 	return result;
 }
 
@@ -295,4 +299,5 @@ void helper_expire_tick(struct helper *h)
 		registry_expire(h->reg, time(NULL), h->expire_after);
 	}
 	wg_device_free(dev);
+	malloc_trim(0); /* as in reread() */
 }

@@ -231,8 +231,9 @@ static void answer(struct reg_answer *out, uint32_t result, const char *why)
 		snprintf(out->reason, sizeof(out->reason), "%s", base);
 }
 
+/* One line per registration; old is the replaced key, or "". */
 static void log_answer(const struct registry *r, const char *cn, const uint8_t key[AWG_KEY_LEN],
-		       const struct reg_answer *a)
+		       const char *old, const struct reg_answer *a)
 {
 	char ecn[AWG_CN_MAX * 4 + 1], addr[AWG_ADDR_TEXT_MAX + 1], k[AWG_KEY_B64_LEN + 1];
 
@@ -241,7 +242,8 @@ static void log_answer(const struct registry *r, const char *cn, const uint8_t k
 	key_format(key, k);
 	addr6_format(a->addr, addr);
 	if (reg_result_status(a->result) == 200)
-		log_info("register %s %s key %s: %s", a->name, addr, k, reg_result_name(a->result));
+		log_info("register %s %s key %s: %s%s%s", a->name, addr, k,
+			 reg_result_name(a->result), old[0] ? ", old key " : "", old);
 	else if (a->name[0])
 		log_info("refused CN '%s' name %s key %s: %s (%s)", ecn, a->name, k,
 			 reg_result_name(a->result), a->reason);
@@ -318,6 +320,7 @@ static uint32_t reg_check(struct registry *r, const char *cn, const uint8_t key[
 void registry_register(struct registry *r, const char *cn, const uint8_t key[AWG_KEY_LEN],
 		       int64_t now, struct reg_answer *out)
 {
+	char old[AWG_KEY_B64_LEN + 1] = "";
 	struct wg_change ch[2];
 	uint32_t owner = HINDEX_NONE;
 	size_t n = 0;
@@ -356,10 +359,7 @@ void registry_register(struct registry *r, const char *cn, const uint8_t key[AWG
 		slot_confirm(r, owner, out->name, key, now);
 		answer(out, same_peer ? REG_SAME : REG_REPLACED, NULL);
 	} else if (owner != HINDEX_NONE) {
-		char old[AWG_KEY_B64_LEN + 1];
-
 		key_format(r->slot[owner].key, old);
-		log_info("%s: old key %s removed", out->name, old);
 		slot_rekey(r, owner, key, now);
 		answer(out, REG_REPLACED, NULL);
 	} else {
@@ -368,7 +368,7 @@ void registry_register(struct registry *r, const char *cn, const uint8_t key[AWG
 	}
 out:
 	table_count_registration(r->cfg.table, out->result);
-	log_answer(r, cn, key, out);
+	log_answer(r, cn, key, old, out);
 }
 
 /* Entry s can no longer be served: its key or address is someone else's. */
