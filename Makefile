@@ -28,10 +28,12 @@ XLDFLAGS += -fsanitize=address,undefined
 endif
 
 # Directories are trust boundaries; the link lines below prove it:
-# only wg/ links libnl, only fcgi/ links libfcgi, cJSON and libcrypto.
+# only wg/ links libnl, only fcgi/ links libfcgi and libcrypto. cJSON is
+# the tests' own JSON reader, never linked into a program.
 CORE_PKGS = libsodium libpcre2-8
 WG_PKGS	  = libnl-3.0 libnl-genl-3.0
-FCGI_PKGS = fcgi libcjson libcrypto
+FCGI_PKGS = fcgi libcrypto
+TEST_PKGS = cmocka libcjson
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
 pc_libs	  = $(shell $(PKG_CONFIG) --libs $(1))
 CORE_LIBS = $(call pc_libs,$(CORE_PKGS))
@@ -69,7 +71,7 @@ $(B)/obj/contrib/%.o: contrib/%.c
 	$(CC) $(CFLAGS) $(XCFLAGS) $(call pc_cflags,$(CORE_PKGS)) -MMD -MP -c -o $@ $<
 $(B)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(XCFLAGS) -Wno-unused-parameter $(call pc_cflags,cmocka $(CORE_PKGS) $(WG_PKGS) $(FCGI_PKGS)) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(XCFLAGS) -Wno-unused-parameter $(call pc_cflags,$(TEST_PKGS) $(CORE_PKGS) $(WG_PKGS) $(FCGI_PKGS)) -MMD -MP -c -o $@ $<
 
 $(B)/libcore.a: $(call obj,$(CORE_SRC))
 	rm -f $@; ar rcs $@ $^
@@ -94,7 +96,7 @@ $(B)/tests/wg/%: $(B)/obj/tests/wg/%.o $(B)/libwg.a $(B)/libcore.a
 	$(CC) $(CFLAGS) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,cmocka) $(WG_LIBS) $(CORE_LIBS)
 $(B)/tests/fcgi/%: $(B)/obj/tests/fcgi/%.o $(B)/libfcgi.a $(B)/libcore.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,cmocka) $(FCGI_LIBS) $(CORE_LIBS)
+	$(CC) $(CFLAGS) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(TEST_PKGS)) $(FCGI_LIBS) $(CORE_LIBS)
 # Test tools (load clients, raw-frame senders): core only.
 $(B)/tests/tools/%: $(B)/obj/tests/tools/%.o $(B)/libcore.a
 	@mkdir -p $(@D)
@@ -134,7 +136,7 @@ $(FUZZ_CORE): $(B)/fuzz/%: $(B)/obj/tests/fuzz/%.o $(B)/libcore.a
 	$(CC) $(CFLAGS) $(XLDFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
 $(FUZZ_FCGI): $(B)/fuzz/%: $(B)/obj/tests/fuzz/%.o $(B)/libfcgi.a $(B)/libcore.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(XLDFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(FCGI_LIBS) $(CORE_LIBS) -lpthread
+	$(CC) $(CFLAGS) $(XLDFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(call pc_libs,libcjson) $(FCGI_LIBS) $(CORE_LIBS) -lpthread
 $(FUZZ_WG): $(B)/fuzz/%: $(B)/obj/tests/fuzz/%.o $(B)/libwg.a $(B)/libcore.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(XLDFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(WG_LIBS) $(CORE_LIBS)
@@ -203,12 +205,16 @@ uninstall:
 # bench/noop-fcgi is the ceiling: a do-nothing responder linking only libfcgi.
 $(B)/obj/bench/%.o: bench/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(XCFLAGS) $(call pc_cflags,fcgi) -MMD -MP -c -o $@ $<
+	$(CC) $(CFLAGS) $(XCFLAGS) $(call pc_cflags,fcgi $(CORE_PKGS)) -MMD -MP -c -o $@ $<
 $(B)/bench/noop-fcgi: $(B)/obj/bench/noop-fcgi.o
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,fcgi)
+# bench/peers-render: peers.json from a 100,000-entry table, past wireguard-go's cap.
+$(B)/bench/peers-render: $(B)/obj/bench/peers-render.o $(B)/libfcgi.a $(B)/libcore.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(FCGI_LIBS) $(CORE_LIBS)
 
-bench: $(PROGS) $(B)/tests/tools/awg-call $(B)/bench/noop-fcgi
+bench: $(PROGS) $(B)/tests/tools/awg-call $(B)/bench/noop-fcgi $(B)/bench/peers-render
 	B=$(B) bench/run.sh
 
 .PHONY: bench
