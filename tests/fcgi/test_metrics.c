@@ -22,17 +22,6 @@
 
 #define CAP  8
 #define MANY 100000
-/* a scrape of 100,000 peers: well under a second; sanitizers ~5x slower */
-#if defined(__SANITIZE_ADDRESS__)
-#define MANY_MS 5000
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define MANY_MS 5000
-#endif
-#endif
-#ifndef MANY_MS
-#define MANY_MS 1000
-#endif
 
 struct tab {
 	void *base;
@@ -182,15 +171,14 @@ static void label_values_are_escaped(void **state)
 	assert_true(metrics_escape("\"\"\"", out, 7));
 }
 
-static void many_peers_fast(void **state)
+/* Every peer listed at 100,000; the time is bench/peers-render's figure. */
+static void many_peers_listed(void **state)
 {
 	struct tab t = {.size = table_size(MANY)};
 	struct table_settings st;
-	struct timespec a, b;
 	const char *why;
 	char name[16], *out;
 	size_t len, lines = 0, i;
-	long ms;
 
 	(void)state;
 	t.base = aligned_alloc(64, (t.size + 63) / 64 * 64);
@@ -203,17 +191,11 @@ static void many_peers_fast(void **state)
 		snprintf(name, sizeof(name), "dev%06zu", MANY - i);
 		put_peer(&t, (uint32_t)i, name, (uint8_t)i, i);
 	}
-	clock_gettime(CLOCK_MONOTONIC, &a);
 	assert_true(metrics_text(t.base, t.size, &out, &len, &why));
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	ms = (b.tv_sec - a.tv_sec) * 1000 + (b.tv_nsec - a.tv_nsec) / 1000000;
 	for (i = 0; i < len; i++)
 		lines += out[i] == '\n';
-	printf("# metrics with %d peers: %ld ms, %zu bytes, %zu lines\n", MANY, ms, len, lines);
 	/* 4 per-peer families, each HELP + TYPE + one line a peer */
 	assert_true(lines > 4 * (size_t)MANY);
-	if (ms >= MANY_MS)
-		fail_msg("metrics with %d peers took %ld ms (limit %d)", MANY, ms, MANY_MS);
 	free(out);
 	free(t.base);
 }
@@ -272,7 +254,7 @@ int main(void)
 	    cmocka_unit_test(every_family_has_help_and_type),
 	    cmocka_unit_test(label_values_are_escaped),
 	    cmocka_unit_test(torn_table_is_refused),
-	    cmocka_unit_test(many_peers_fast),
+	    cmocka_unit_test(many_peers_listed),
 	    cmocka_unit_test(syslog_when_stderr_is_dev_null_or_closed),
 	};
 
