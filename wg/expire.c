@@ -45,7 +45,7 @@ int registry_expire(struct registry *r, int64_t now, uint32_t after)
 	ret = -ENOMEM;
 	if (!ch || !which)
 		goto out;
-	for (s = 0; s < r->cfg.capacity && n < cap; s++) {
+	for (s = 0; s < r->high_water && n < cap; s++) {
 		if (!(r->slot[s].flags & TABLE_ENTRY_USED) || now - r->seen[s] <= (int64_t)after)
 			continue;
 		ch[n].op = WG_CHANGE_REMOVE;

@@ -125,7 +125,7 @@ void registry_free(struct registry *r)
 	if (!r)
 		return;
 	if (r->slot)
-		sodium_memzero(r->slot, (size_t)r->cfg.capacity * sizeof(*r->slot));
+		sodium_memzero(r->slot, (size_t)r->high_water * sizeof(*r->slot));
 	free(r->slot);
 	free(r->free_slot);
 	free(r->seen);
@@ -164,6 +164,8 @@ uint32_t slot_take(struct registry *r, const char *name, const uint8_t addr[16],
 	struct table_entry *e = &r->slot[s];
 
 	memset(e, 0, sizeof(*e));
+	if (s >= r->high_water)
+		r->high_water = s + 1;
 	e->flags = TABLE_ENTRY_USED;
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	memcpy(e->addr, addr, 16);
@@ -450,7 +452,7 @@ int registry_sync(struct registry *r, const struct wg_device *dev)
 		memcpy(ch[n++].key, dev->peers[i].key, AWG_KEY_LEN);
 	}
 	flushed = n;
-	for (s = 0; s < r->cfg.capacity; s++) {
+	for (s = 0; s < r->high_water; s++) {
 		if (!(r->slot[s].flags & TABLE_ENTRY_USED))
 			continue;
 		drop[s] = entry_clash(r, &st, iface_key, s) != NULL;
@@ -473,7 +475,7 @@ int registry_sync(struct registry *r, const struct wg_device *dev)
 	else
 		log_info("%s: flushed %zu peer%s from the pool, re-applied %u", r->cfg.ifname,
 			 flushed, flushed == 1 ? "" : "s", r->count);
-	for (s = 0; s < r->cfg.capacity; s++) {
+	for (s = 0; s < r->high_water; s++) {
 		if (!drop[s])
 			continue;
 		log_warn("dropped %s: %s", r->slot[s].name, entry_clash(r, &st, iface_key, s));

@@ -20,6 +20,10 @@ struct registry {
 	bool *adopted;		  /* per slot: kept at start-up, not yet confirmed */
 	uint32_t *free_slot;	  /* stack of unused slots, lowest on top */
 	uint32_t n_free, count;
+	/* Slots at and above it were never used: loops over the slots stop
+	 * there, so pages of a large --max-peers that no peer reached are never
+	 * touched (a read of one costs a page of memory on some kernels). */
+	uint32_t high_water;
 	struct sindex by_name, by_key, by_addr;
 	struct statics st;
 	struct bset iface_addrs;

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include <sodium.h>
 #include "wg.h"
@@ -29,6 +31,11 @@
 #define WG_UAPI_RBUF	   65536 /* receive buffer */
 #define WG_UAPI_CHUNK	   1000	 /* changes per set=1 request, to bound memory */
 #define WG_UAPI_ERRNO_MAX  4095	 /* larger errno= values are not errnos */
+/* How often a set=1 on the kept connection first checks that the socket file
+ * is still the one it went to (get=1 always checks). A set on a dead daemon's
+ * connection fails at once and is retried on a new one (may_retry); this only
+ * bounds how long a live daemon that lost its socket file keeps our sets. */
+#define WG_UAPI_RECHECK_MS 1000
 /* Longest text of one change: a SET. */
 #define WG_UAPI_CHANGE_MAX                                                                         \
 	(sizeof("public_key=\n") - 1 + 2 * AWG_KEY_LEN + sizeof("replace_allowed_ips=true\n") -    \
@@ -41,7 +48,7 @@ struct uapi_conn {
 	char ifname[AWG_IFNAME_MAX + 1];
 	dev_t sock_dev;
 	ino_t sock_ino;
-	pid_t pid;	   /* a forked child shares the socket: it must open its own */
+	int64_t checked_ms; /* when the socket file's identity was last checked */
 	size_t rx;	   /* bytes received for the current request's reply */
 	size_t used;	   /* high-water mark of buf since it was last wiped */
 	size_t start, end; /* unread bytes are buf[start, end) */
@@ -56,6 +63,27 @@ struct uapi_conn {
  * position in the stream is unknown), and the next call connects afresh.
  */
 static struct uapi_conn *cached;
+/* Set in a forked child: the descriptor is shared with the parent, so the
+ * child must open its own (pthread_atfork, instead of a getpid() a call). */
+static bool cached_forked;
+
+static void child_after_fork(void)
+{
+	cached_forked = true;
+}
+
+static void register_atfork(void)
+{
+	pthread_atfork(NULL, NULL, child_after_fork);
+}
+
+static int64_t coarse_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 static void conn_close(struct uapi_conn *c)
 {
@@ -90,7 +118,7 @@ static int conn_open(const char *ifname, struct uapi_conn **out)
 	snprintf(c->ifname, sizeof(c->ifname), "%s", ifname);
 	c->sock_dev = 0;
 	c->sock_ino = 0;
-	c->pid = getpid();
+	c->checked_ms = coarse_ms();
 	c->rx = c->used = c->start = c->end = 0;
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
@@ -125,25 +153,32 @@ fail:
 	return ret;
 }
 
-/* The cached connection when it is this process's and still goes to ifname's
- * socket file, else NULL (and the old one closed). One stat() and getpid()
- * instead of socket+connect+close. */
-static struct uapi_conn *conn_reuse(const char *ifname)
+/* The cached connection when it is this process's and goes to ifname's
+ * socket file, else NULL (and the old one closed). With verify, or when the
+ * last check is WG_UAPI_RECHECK_MS old, one stat() of the socket file makes
+ * sure; instead of socket+connect+close either way. */
+static struct uapi_conn *conn_reuse(const char *ifname, bool verify)
 {
 	char path[WG_SOCKET_PATH_MAX + 1];
+	int64_t now = coarse_ms();
 	struct stat st;
 
 	if (!cached)
 		return NULL;
-	/* close() in a child only drops its copy of the descriptor. */
-	if (cached->pid != getpid() || strcmp(cached->ifname, ifname) ||
-	    wg_socket_path(ifname, path) < 0 || stat(path, &st) < 0 ||
-	    st.st_dev != cached->sock_dev || st.st_ino != cached->sock_ino ||
-	    cached->start != cached->end) {
-		conn_close(cached);
-		return NULL;
-	}
+	if (cached_forked || strcmp(cached->ifname, ifname) || cached->start != cached->end)
+		goto stale;
+	if (!verify && now - cached->checked_ms < WG_UAPI_RECHECK_MS)
+		return cached;
+	if (wg_socket_path(ifname, path) < 0 || stat(path, &st) < 0 ||
+	    st.st_dev != cached->sock_dev || st.st_ino != cached->sock_ino)
+		goto stale;
+	cached->checked_ms = now;
 	return cached;
+stale:
+	/* close() in a child only drops its copy of the descriptor. */
+	conn_close(cached);
+	cached_forked = false;
+	return NULL;
 }
 
 static int conn_send(struct uapi_conn *c, const char *buf, size_t len)
@@ -388,9 +423,14 @@ static bool may_retry(const struct uapi_conn *c, int err)
  * call only when the reply was read to its end. */
 static int uapi_request(const char *ifname, const char *req, size_t len, struct wg_builder *b)
 {
-	struct uapi_conn *c = conn_reuse(ifname);
-	bool reused = c != NULL;
+	struct uapi_conn *c;
+	bool reused;
 	int ret, remote = 0;
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, register_atfork);
+	c = conn_reuse(ifname, b != NULL);
+	reused = c != NULL;
 
 	for (;;) {
 		if (!c) {

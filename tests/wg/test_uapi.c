@@ -572,6 +572,28 @@ static void new_socket_file_means_new_connection(void **state)
 	assert_int_equal(conns("fnew2"), 1);
 }
 
+static void new_socket_file_reaches_sets_within_a_second(void **state)
+{
+	struct wg_change ch = change(WG_CHANGE_SET, 0x5e, 1);
+	struct fake a, b;
+
+	/* Sets skip the socket file's check for up to WG_UAPI_RECHECK_MS
+	 * (1 s); after that a new file gets them. */
+	fake_tag = "fsnew1";
+	fake_start(&a, "fsnew", "errno=0\n\n", FAKE_KEEP);
+	assert_int_equal(wg_userspace_ops.apply("fsnew", &ch, 1), 0);
+	fake_tag = "fsnew2";
+	fake_start(&b, "fsnew", "errno=0\n\n", FAKE_KEEP);
+	fake_tag = NULL;
+	usleep(1200 * 1000);
+	assert_int_equal(wg_userspace_ops.apply("fsnew", &ch, 1), 0);
+	fake_stop(&a);
+	fake_stop(&b);
+	expect_request("fsnew1", 1, NULL);
+	expect_request("fsnew2", 0, "set=1\n");
+	assert_int_equal(conns("fsnew2"), 1);
+}
+
 static void stuck_kept_connection_times_out_once(void **state)
 {
 	struct wg_device *dev = NULL;
@@ -649,6 +671,8 @@ int main(void)
 	    T("uapi: a set whose reply was cut is not sent again", cut_reply_is_not_resent),
 	    T("uapi: a new socket file (restarted daemon) gets a new connection",
 	      new_socket_file_means_new_connection),
+	    T("uapi: a new socket file gets the sets too, within a second",
+	      new_socket_file_reaches_sets_within_a_second),
 	    T("uapi: a kept connection to a stuck daemon times out once, in about 2 s",
 	      stuck_kept_connection_times_out_once),
 	    T("uapi: a forked child does not use its parent's connection",
