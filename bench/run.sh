@@ -12,6 +12,8 @@
 #   issue asks for 100,000, but wireguard-go refuses a peer beyond 65,536,
 #   its device.MaxPeers), BENCH_MID (10000), BENCH_KEEP_LOGS (a directory)
 #   BENCH_RESULTS (bench/results.txt) where the figures go
+#   BENCH_QUICK=1: stop after the figures at 100 peers (a minute; for work
+#   on the registration path), without writing bench/results.txt
 #   BENCH_PERF=DIR: also profile (perf record -e cpu-clock, call graphs) the
 #   helper and responders during an extra registration run and during
 #   peers.json at the largest size; reports in DIR (not part of make bench)
@@ -194,6 +196,10 @@ fig rss_helper_$SMALL "at $SMALL peers: helper RSS (after a peers.json)" "kB" "%
 say "# helper at $SMALL peers: RssAnon $(rss_kb "$HPID" RssAnon) kB, RssFile $(rss_kb "$HPID" RssFile) kB, RssShmem $(rss_kb "$HPID" RssShmem) kB"
 fig rss_fcgi_$SMALL "at $SMALL peers: responder RSS (largest of 2)" "kB" "%d" \
 	"$(for p in $TWO_PIDS; do rss_kb "$p"; done | sort -n | tail -1)"
+if [ -n "${BENCH_QUICK:-}" ]; then
+	echo "bench: BENCH_QUICK: stopped after the baseline; bench/results.txt not written"
+	exit 0
+fi
 
 # --- the matrix: rate and latency, keep-alive and full TLS handshakes --------
 # A fleet of MID-SMALL new names: the first pass registers new names (the

@@ -49,9 +49,9 @@ struct uapi_conn {
 	dev_t sock_dev;
 	ino_t sock_ino;
 	int64_t checked_ms; /* when the socket file's identity was last checked */
-	size_t rx;	   /* bytes received for the current request's reply */
-	size_t used;	   /* high-water mark of buf since it was last wiped */
-	size_t start, end; /* unread bytes are buf[start, end) */
+	size_t rx;	    /* bytes received for the current request's reply */
+	size_t used;	    /* high-water mark of buf since it was last wiped */
+	size_t start, end;  /* unread bytes are buf[start, end) */
 	char buf[WG_UAPI_RBUF];
 };
 
