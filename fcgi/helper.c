@@ -22,6 +22,12 @@
 
 #define FRAME_MAX 512 /* bigger than every message; a longer packet is refused */
 #define FDS_MAX	  8   /* room to see (and close) descriptors nobody asked for */
+/* A connection the helper answered on this recently is taken as alive
+ * without a poll(): under load every request saves a system call, and a
+ * helper that died since shows as a failed send, retried on a new
+ * connection (call()). Only what reads the table without asking the
+ * helper can see a dead helper's table, for at most this long. */
+#define HELPER_RECHECK_MS 100
 
 _Static_assert(sizeof(struct msg_register_reply) < FRAME_MAX, "FRAME_MAX too small");
 _Static_assert(sizeof(struct msg_hello) < FRAME_MAX, "FRAME_MAX too small");
@@ -66,10 +72,11 @@ void helper_close(struct helper *h)
 
 void helper_begin(struct helper *h)
 {
+	int64_t now = now_ms();
 	struct pollfd p;
 
-	h->deadline_ms = now_ms() + HELPER_TIMEOUT_MS;
-	if (h->fd < 0)
+	h->deadline_ms = now + HELPER_TIMEOUT_MS;
+	if (h->fd < 0 || now - h->answered_ms < HELPER_RECHECK_MS)
 		return;
 	/* Between requests nothing may arrive: readable or hung up means the
 	 * helper went away (or misbehaved); start over. */
@@ -139,7 +146,10 @@ static int recv_frame(struct helper *h, void *out, size_t len, int *fd_out)
 	bool other = false;
 	ssize_t n;
 
+	/* A reply is never there yet right after the request: wait first. */
 	for (;;) {
+		if ((err = wait_fd(h, POLLIN)))
+			return err;
 		msg.msg_iov = &iov;
 		msg.msg_iovlen = 1;
 		msg.msg_control = ctl.buf;
@@ -149,8 +159,6 @@ static int recv_frame(struct helper *h, void *out, size_t len, int *fd_out)
 			break;
 		if (errno != EAGAIN && errno != EINTR)
 			return -errno;
-		if ((err = wait_fd(h, POLLIN)))
-			return err;
 	}
 	if (n == 0)
 		return -ECONNRESET; /* the helper closed the connection */
@@ -272,8 +280,10 @@ static int call(struct helper *h, const void *req, size_t req_len, void *reply, 
 			err = recv_frame(h, reply, reply_len, NULL);
 		if (!err) {
 			memcpy(&type, reply, sizeof(type));
-			if (type == reply_type)
+			if (type == reply_type) {
+				h->answered_ms = now_ms();
 				return 0;
+			}
 			err = -EPROTO;
 		}
 		/* a reply may still be on its way: never reuse this connection */

@@ -24,6 +24,7 @@ struct helper {
 	const void *table;
 	size_t table_size;
 	int64_t deadline_ms; /* CLOCK_MONOTONIC */
+	int64_t answered_ms; /* the last whole reply, CLOCK_MONOTONIC */
 };
 
 /* --socket, else $AUTOWG_SOCKET, else HELPER_SOCKET_DEFAULT. */
@@ -31,7 +32,8 @@ const char *helper_socket_path(const char *flag);
 /* false when path does not fit a unix socket address. */
 bool helper_init(struct helper *h, const char *path);
 void helper_close(struct helper *h);
-/* Start a request: a fresh deadline, and drop a connection the helper closed. */
+/* Start a request: a fresh deadline, and drop a connection the helper closed
+ * (checked unless the helper answered in the last HELPER_RECHECK_MS). */
 void helper_begin(struct helper *h);
 /* Settings from the table, connecting when needed: 0, or -errno. */
 int helper_settings(struct helper *h, struct table_settings *out);

@@ -27,6 +27,7 @@ enum fake_mode {
 	FAKE_ANSWER,	     /* reply with fake.reply / REG_OK refresh */
 	FAKE_SILENT,	     /* read requests, never answer (a stuck helper) */
 	FAKE_CLOSE_ONCE,     /* close the first connection on its first request */
+	FAKE_ANSWER_CLOSE,   /* answer the first connection's first request, then close it */
 	FAKE_SHORT_REPLY,    /* a reply one byte short */
 	FAKE_HELLO_VERSION,  /* hello with a wrong version */
 	FAKE_HELLO_NO_FD,    /* hello without a descriptor */
@@ -48,7 +49,7 @@ struct fake_helper {
 	struct msg_register_reply reply;
 	uint32_t refresh_result;
 	/* observed */
-	int connections, registers, refreshes;
+	int connections, registers, refreshes, closes;
 	char last_cn[AWG_CN_MAX + 1];
 	uint8_t last_key[AWG_KEY_LEN];
 };
@@ -173,6 +174,8 @@ static void fake_serve(int c, int conn_no)
 			send(c, &reply, sizeof(reply) - (mode == FAKE_SHORT_REPLY), MSG_NOSIGNAL);
 		else
 			send(c, &rr, sizeof(rr) - (mode == FAKE_SHORT_REPLY), MSG_NOSIGNAL);
+		if (mode == FAKE_ANSWER_CLOSE && conn_no == 1)
+			return;
 	}
 }
 
@@ -196,6 +199,9 @@ static void *fake_thread(void *arg)
 		if (fake_send_hello(c, mode) == 0)
 			fake_serve(c, no);
 		close(c);
+		pthread_mutex_lock(&fake.lock);
+		fake.closes++;
+		pthread_mutex_unlock(&fake.lock);
 	}
 }
 

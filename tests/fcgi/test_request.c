@@ -266,6 +266,36 @@ static void helper_restart_reconnects_in_the_same_request(void **state)
 	(void)before;
 }
 
+static void helper_gone_between_requests_reconnects(void **state)
+{
+	struct req q;
+	int closes, i;
+
+	/* The helper answers, then its connection goes (a restart between
+	 * requests). The next request comes well inside the responder's
+	 * 100 ms without a liveness poll: its send fails, and it must go
+	 * again on a new connection instead of failing. */
+	fake_set_mode(FAKE_ANSWER_CLOSE);
+	fake.connections = 0;
+	pthread_mutex_lock(&fake.lock);
+	closes = fake.closes;
+	pthread_mutex_unlock(&fake.lock);
+	req_register(&q);
+	expect(&q, 200, FIVE_LINES);
+	for (i = 0; i < 1000; i++) {
+		pthread_mutex_lock(&fake.lock);
+		if (fake.closes > closes)
+			i = 1000;
+		pthread_mutex_unlock(&fake.lock);
+		usleep(100);
+	}
+	assert_true(fake.closes > closes);
+	req_register(&q);
+	expect(&q, 200, FIVE_LINES);
+	assert_int_equal(fake.connections, 2);
+	assert_int_equal(fake.registers, 2);
+}
+
 static void bad_hellos_are_503(void **state)
 {
 	enum fake_mode modes[] = {FAKE_HELLO_VERSION, FAKE_HELLO_NO_FD, FAKE_HELLO_TWO_FDS,
@@ -447,6 +477,7 @@ int main(void)
 	    T(helper_absent_is_503_at_once),
 	    T(helper_stuck_is_503_within_a_second),
 	    T(helper_restart_reconnects_in_the_same_request),
+	    T(helper_gone_between_requests_reconnects),
 	    T(bad_hellos_are_503),
 	    T(peers_disabled_is_404),
 	    T(peers_credentials),
