@@ -319,58 +319,138 @@ static uint32_t reg_check(struct registry *r, const char *cn, const uint8_t key[
 	return 0;
 }
 
+/* A registration that passed reg_check and waits for the group's apply. */
+struct pending {
+	const struct reg_request *q;
+	struct reg_answer *out;
+	uint32_t owner;
+	bool same, confirm;
+};
+
+/* Could q's outcome depend on p's, or the other way round? Then p must be
+ * applied and in the table before q is checked, as if one at a time. */
+static bool depends(const struct registry *r, const struct pending *p, const struct reg_request *q,
+		    const struct reg_answer *qa, uint32_t q_owner)
+{
+	return key_equal(p->q->key, q->key) ||
+	       (p->owner != HINDEX_NONE && key_equal(r->slot[p->owner].key, q->key)) ||
+	       (q_owner != HINDEX_NONE && q_owner == p->owner) ||
+	       (qa->name[0] && !strcmp(p->out->name, qa->name)) ||
+	       !memcmp(p->out->addr, qa->addr, 16);
+}
+
+/* Apply the group's changes in one transaction, then update the table and
+ * answer each in order; on failure each is REG_UNAVAILABLE and the registry
+ * is unchanged (a resync follows: r->check). */
+static void commit(struct registry *r, struct pending *g, size_t n, struct wg_change *ch,
+		   int64_t now)
+{
+	char old[AWG_KEY_B64_LEN + 1];
+	size_t i, m = 0;
+	int ret;
+
+	if (!n)
+		return;
+	for (i = 0; i < n; i++) {
+		const struct pending *p = &g[i];
+
+		if (p->owner != HINDEX_NONE && !p->same &&
+		    !key_equal(r->slot[p->owner].key, p->q->key)) {
+			memset(&ch[m], 0, sizeof(ch[m]));
+			ch[m].op = WG_CHANGE_REMOVE;
+			memcpy(ch[m++].key, r->slot[p->owner].key, AWG_KEY_LEN);
+		}
+		memset(&ch[m], 0, sizeof(ch[m]));
+		ch[m].op = WG_CHANGE_SET;
+		memcpy(ch[m].key, p->q->key, AWG_KEY_LEN);
+		memcpy(ch[m++].addr, p->out->addr, 16);
+	}
+	ret = r->cfg.ops->apply(r->cfg.ifname, ch, m);
+	sodium_memzero(ch, m * sizeof(*ch));
+	if (ret) {
+		log_warn("%s: applying %zu peer%s failed: %s", r->cfg.ifname, n, n == 1 ? "" : "s",
+			 strerror(-ret));
+		r->check = ret;
+	}
+	for (i = 0; i < n; i++) {
+		struct pending *p = &g[i];
+		struct reg_answer *out = p->out;
+
+		old[0] = '\0';
+		if (ret) {
+			answer(out, REG_UNAVAILABLE, strerror(-ret));
+		} else if (p->same) {
+			/* the table already says so */
+		} else if (p->confirm) {
+			bool same_peer = !strcmp(r->slot[p->owner].name, out->name) &&
+					 key_equal(r->slot[p->owner].key, p->q->key);
+
+			log_info("%s: kept peer %s confirmed by its device", out->name,
+				 r->slot[p->owner].name);
+			slot_confirm(r, p->owner, out->name, p->q->key, now);
+			answer(out, same_peer ? REG_SAME : REG_REPLACED, NULL);
+		} else if (p->owner != HINDEX_NONE) {
+			key_format(r->slot[p->owner].key, old);
+			slot_rekey(r, p->owner, p->q->key, now);
+			answer(out, REG_REPLACED, NULL);
+		} else {
+			slot_take(r, out->name, out->addr, p->q->key, now);
+			answer(out, REG_OK, NULL);
+		}
+		table_count_registration(r->cfg.table, out->result);
+		log_answer(r, p->q->cn, p->q->key, old, out);
+	}
+}
+
+void registry_register_many(struct registry *r, const struct reg_request *q, size_t n, int64_t now,
+			    struct reg_answer *out)
+{
+	/* a group is at most REGISTRY_GROUP_MAX: two changes each on the stack */
+	struct pending g[REGISTRY_GROUP_MAX];
+	struct wg_change ch[2 * REGISTRY_GROUP_MAX];
+	size_t i, k, ng = 0, takes = 0;
+	bool again, refused;
+	uint32_t owner;
+
+	for (i = 0; i < n; i++) {
+		/* Checked against the table as it is; when the answer could
+		 * depend on a registration of the group, the group goes first
+		 * and the check is made again. */
+		do {
+			memset(&out[i], 0, sizeof(out[i]));
+			owner = HINDEX_NONE;
+			refused = reg_check(r, q[i].cn, q[i].key, &out[i], &owner) != 0;
+			again = ng == REGISTRY_GROUP_MAX ||
+				(!refused && owner == HINDEX_NONE && takes >= r->n_free);
+			for (k = 0; k < ng && !again; k++)
+				again = depends(r, &g[k], &q[i], &out[i], owner);
+			if (again && ng) {
+				commit(r, g, ng, ch, now);
+				ng = takes = 0;
+			} else {
+				again = false;
+			}
+		} while (again);
+		if (refused) {
+			table_count_registration(r->cfg.table, out[i].result);
+			log_answer(r, q[i].cn, q[i].key, "", &out[i]);
+			continue;
+		}
+		g[ng] = (struct pending){.q = &q[i], .out = &out[i], .owner = owner};
+		g[ng].same = out[i].result == REG_SAME;
+		g[ng].confirm = owner != HINDEX_NONE && r->adopted[owner];
+		takes += owner == HINDEX_NONE;
+		ng++;
+	}
+	commit(r, g, ng, ch, now);
+}
+
 void registry_register(struct registry *r, const char *cn, const uint8_t key[AWG_KEY_LEN],
 		       int64_t now, struct reg_answer *out)
 {
-	char old[AWG_KEY_B64_LEN + 1] = "";
-	struct wg_change ch[2];
-	uint32_t owner = HINDEX_NONE;
-	size_t n = 0;
-	bool same, confirm;
-	int ret;
+	struct reg_request q = {.cn = cn, .key = key};
 
-	memset(out, 0, sizeof(*out));
-	if (reg_check(r, cn, key, out, &owner))
-		goto out;
-	same = out->result == REG_SAME;
-	confirm = owner != HINDEX_NONE && r->adopted[owner];
-	memset(ch, 0, sizeof(ch));
-	if (owner != HINDEX_NONE && !same && !key_equal(r->slot[owner].key, key)) {
-		ch[n].op = WG_CHANGE_REMOVE;
-		memcpy(ch[n++].key, r->slot[owner].key, AWG_KEY_LEN);
-	}
-	ch[n].op = WG_CHANGE_SET;
-	memcpy(ch[n].key, key, AWG_KEY_LEN);
-	memcpy(ch[n++].addr, out->addr, 16);
-	ret = r->cfg.ops->apply(r->cfg.ifname, ch, n);
-	sodium_memzero(ch, sizeof(ch));
-	if (ret) {
-		log_warn("%s: applying a peer failed: %s", r->cfg.ifname, strerror(-ret));
-		r->check = ret;
-		answer(out, REG_UNAVAILABLE, strerror(-ret));
-		goto out;
-	}
-	if (same) {
-		/* the table already says so */
-	} else if (confirm) {
-		bool same_peer =
-		    !strcmp(r->slot[owner].name, out->name) && key_equal(r->slot[owner].key, key);
-
-		log_info("%s: kept peer %s confirmed by its device", out->name,
-			 r->slot[owner].name);
-		slot_confirm(r, owner, out->name, key, now);
-		answer(out, same_peer ? REG_SAME : REG_REPLACED, NULL);
-	} else if (owner != HINDEX_NONE) {
-		key_format(r->slot[owner].key, old);
-		slot_rekey(r, owner, key, now);
-		answer(out, REG_REPLACED, NULL);
-	} else {
-		slot_take(r, out->name, out->addr, key, now);
-		answer(out, REG_OK, NULL);
-	}
-out:
-	table_count_registration(r->cfg.table, out->result);
-	log_answer(r, cn, key, old, out);
+	registry_register_many(r, &q, 1, now, out);
 }
 
 /* Entry s can no longer be served: its key or address is someone else's. */

@@ -46,6 +46,20 @@ void registry_free(struct registry *r);
 void registry_register(struct registry *r, const char *cn, const uint8_t key[AWG_KEY_LEN],
 		       int64_t now, struct reg_answer *out);
 
+/* Registrations that arrived together, answered exactly as one after the
+ * other in this order, but applied to the interface in as few transactions
+ * as that allows: one, unless one's outcome could depend on another's (the
+ * same name, key, address or entry: then that one waits for the ones before
+ * it), or more than REGISTRY_GROUP_MAX are waiting. A failed apply answers
+ * every registration of its transaction REG_UNAVAILABLE. */
+#define REGISTRY_GROUP_MAX 64
+struct reg_request {
+	const char *cn;
+	const uint8_t *key; /* AWG_KEY_LEN bytes */
+};
+void registry_register_many(struct registry *r, const struct reg_request *q, size_t n, int64_t now,
+			    struct reg_answer *out);
+
 /* Make the interface match the table in one apply: remove every peer with
  * an allowed IP inside the pool that is not ours, set every entry. The other
  * peers become the static peers; entries that now clash with one of them or

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -13,6 +14,7 @@
 
 #include "../core/proto.h"
 #include "log.h"
+#include "registry.h"
 
 /* Larger than any request, so an oversized packet shows as too long. */
 #define REQ_BUF_SIZE (sizeof(struct msg_register) + 64)
@@ -299,25 +301,53 @@ static void reply(struct server *s, struct server_conn *c, const void *m, size_t
 		drop(s, c, errno == EAGAIN ? "it does not read its replies" : strerror(errno));
 }
 
-static void do_register(struct server *s, struct server_conn *c, struct helper *h, const void *buf)
-{
-	struct msg_register m;
-	struct msg_register_reply r;
-	struct reg_answer a;
+/* The MSG_REGISTERs of one turn of the loop, answered together after one
+ * registry_register_many(): a fleet re-registering at once costs the
+ * interface one transaction per turn instead of one per device. */
+struct reg_batch {
+	size_t n;
+	struct server_conn *conn[REGISTRY_GROUP_MAX];
+	struct msg_register msg[REGISTRY_GROUP_MAX];
+};
 
-	memcpy(&m, buf, sizeof(m));
-	if (m.reserved)
+static void batch_run(struct server *s, struct helper *h, struct reg_batch *b)
+{
+	struct reg_request q[REGISTRY_GROUP_MAX];
+	struct reg_answer a[REGISTRY_GROUP_MAX];
+	struct msg_register_reply r;
+	size_t i;
+
+	if (!b->n)
+		return;
+	for (i = 0; i < b->n; i++)
+		q[i] = (struct reg_request){.cn = b->msg[i].cn, .key = b->msg[i].key};
+	registry_register_many(h->reg, q, b->n, time(NULL), a);
+	for (i = 0; i < b->n; i++) {
+		memset(&r, 0, sizeof(r));
+		r.type = MSG_REGISTER_REPLY;
+		r.result = a[i].result;
+		memcpy(r.addr, a[i].addr, sizeof(r.addr));
+		memcpy(r.name, a[i].name, sizeof(r.name));
+		memcpy(r.reason, a[i].reason, sizeof(r.reason));
+		reply(s, b->conn[i], &r, sizeof(r));
+	}
+	sodium_memzero(b->msg, b->n * sizeof(b->msg[0]));
+	b->n = 0;
+}
+
+static void do_register(struct server *s, struct server_conn *c, struct helper *h,
+			struct reg_batch *b, const void *buf)
+{
+	struct msg_register *m = &b->msg[b->n];
+
+	memcpy(m, buf, sizeof(*m));
+	if (m->reserved)
 		return drop(s, c, "MSG_REGISTER with a non-zero reserved field");
-	if (!proto_string_ok(m.cn, sizeof(m.cn)))
+	if (!proto_string_ok(m->cn, sizeof(m->cn)))
 		return drop(s, c, "MSG_REGISTER with a CN not NUL-terminated and zero-padded");
-	registry_register(h->reg, m.cn, m.key, time(NULL), &a);
-	memset(&r, 0, sizeof(r));
-	r.type = MSG_REGISTER_REPLY;
-	r.result = a.result;
-	memcpy(r.addr, a.addr, sizeof(r.addr));
-	memcpy(r.name, a.name, sizeof(r.name));
-	memcpy(r.reason, a.reason, sizeof(r.reason));
-	reply(s, c, &r, sizeof(r));
+	b->conn[b->n++] = c;
+	if (b->n == REGISTRY_GROUP_MAX)
+		batch_run(s, h, b);
 }
 
 static void do_refresh(struct server *s, struct server_conn *c, struct helper *h, const void *buf)
@@ -333,7 +363,8 @@ static void do_refresh(struct server *s, struct server_conn *c, struct helper *h
 }
 
 /* One packet from c: exactly one request, or the connection goes. */
-static void serve_one(struct server *s, struct server_conn *c, struct helper *h)
+static void serve_one(struct server *s, struct server_conn *c, struct helper *h,
+		      struct reg_batch *b)
 {
 	union {
 		uint32_t type;
@@ -373,7 +404,7 @@ static void serve_one(struct server *s, struct server_conn *c, struct helper *h)
 		return drop(s, c, what);
 	}
 	if (u.type == MSG_REGISTER)
-		do_register(s, c, h, u.b);
+		do_register(s, c, h, b, u.b);
 	else
 		do_refresh(s, c, h, u.b);
 }
@@ -382,6 +413,7 @@ void server_run(struct server *s, struct helper *h, volatile sig_atomic_t *stop)
 {
 	static struct pollfd pfd[SERVER_CONN_MAX + 1];
 	static struct server_conn *who[SERVER_CONN_MAX + 1];
+	static struct reg_batch batch;
 	size_t i, n;
 	int k, err;
 
@@ -410,10 +442,11 @@ void server_run(struct server *s, struct helper *h, volatile sig_atomic_t *stop)
 			if (who[i]->fd != pfd[i].fd)
 				continue; /* evicted during this turn */
 			if (pfd[i].revents & POLLIN)
-				serve_one(s, who[i], h);
+				serve_one(s, who[i], h, &batch);
 			else if (pfd[i].revents & (POLLHUP | POLLERR | POLLNVAL))
 				conn_close(who[i]);
 		}
+		batch_run(s, h, &batch);
 		if (pfd[0].revents & POLLIN)
 			for (k = 0; k < SERVER_ACCEPT_BURST && accept_one(s, h); k++)
 				;

@@ -5,11 +5,39 @@
 #ifndef AUTOWG_TESTS_FAKE_WG_H
 #define AUTOWG_TESTS_FAKE_WG_H
 
+#define FAKE_PEERS_MAX 64
+
 static struct {
 	struct wg_change ch[FAKE_CHANGES_MAX];
 	size_t n, calls;
 	int fail; /* -errno the next apply returns */
+	/* the interface as the applied changes left it: key -> one address */
+	struct {
+		uint8_t key[AWG_KEY_LEN], addr[16];
+	} peer[FAKE_PEERS_MAX];
+	size_t n_peers;
 } fake;
+
+static void fake_model(const struct wg_change *c)
+{
+	size_t i;
+
+	for (i = 0; i < fake.n_peers; i++)
+		if (!memcmp(fake.peer[i].key, c->key, AWG_KEY_LEN))
+			break;
+	if (c->op == WG_CHANGE_REMOVE) {
+		if (i < fake.n_peers)
+			fake.peer[i] = fake.peer[--fake.n_peers];
+		return;
+	}
+	if (i == fake.n_peers) {
+		if (i == FAKE_PEERS_MAX)
+			return;
+		fake.n_peers++;
+		memcpy(fake.peer[i].key, c->key, AWG_KEY_LEN);
+	}
+	memcpy(fake.peer[i].addr, c->addr, 16);
+}
 
 static int fake_get(const char *ifname, struct wg_device **out)
 {
@@ -26,6 +54,8 @@ static int fake_apply(const char *ifname, const struct wg_change *ch, size_t n)
 		return fake.fail;
 	fake.n = n < FAKE_CHANGES_MAX ? n : FAKE_CHANGES_MAX;
 	memcpy(fake.ch, ch, fake.n * sizeof(*ch));
+	while (n--)
+		fake_model(ch++);
 	return 0;
 }
 
