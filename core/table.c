@@ -219,7 +219,7 @@ uint32_t table_high_water(const void *base, size_t size)
 }
 
 /* A capacity that does not fit in size is cut down to what does. */
-void table_init(void *base, size_t size, uint32_t capacity)
+static void init(void *base, size_t size, uint32_t capacity, bool zeroed)
 {
 	struct table_header *h = base;
 
@@ -227,13 +227,23 @@ void table_init(void *base, size_t size, uint32_t capacity)
 		return;
 	if (table_size(capacity) > size)
 		capacity = (uint32_t)((size - sizeof(*h)) / sizeof(struct table_entry));
-	memset(base, 0, size);
+	memset(base, 0, zeroed ? sizeof(*h) : size);
 	h->version = TABLE_VERSION;
 	h->header_size = sizeof(*h);
 	h->entry_size = sizeof(struct table_entry);
 	h->capacity = capacity;
 	h->size = size;
 	__atomic_store_n(&h->magic, TABLE_MAGIC, __ATOMIC_RELEASE);
+}
+
+void table_init(void *base, size_t size, uint32_t capacity)
+{
+	init(base, size, capacity, false);
+}
+
+void table_init_zeroed(void *base, size_t size, uint32_t capacity)
+{
+	init(base, size, capacity, true);
 }
 
 static void bump_generation(struct table_header *h)

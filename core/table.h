@@ -106,6 +106,9 @@ bool table_read_counters(const void *base, size_t size, struct table_counters *o
 
 /* Writer side (the helper only). */
 void table_init(void *base, size_t size, uint32_t capacity);
+/* The same on memory known to be all zero (a new memfd): only the header is
+ * written, so pages no entry reaches are never touched. */
+void table_init_zeroed(void *base, size_t size, uint32_t capacity);
 void table_write_settings(void *base, const struct table_settings *s);
 /* Write entry i (flags 0 clears it) under its seqlock; maintains count and high_water. */
 void table_write_entry(void *base, uint32_t i, const struct table_entry *e);

@@ -47,7 +47,7 @@ int shm_table_create(struct shm_table *t, uint32_t capacity, const char **why)
 		ret = fail(why, "mmap");
 		goto err;
 	}
-	table_init(t->base, t->size, capacity);
+	table_init_zeroed(t->base, t->size, capacity); /* a new memfd reads as zeros */
 	if (fcntl(t->fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) < 0) {
 		ret = fail(why, "sealing the table's size");
 		goto err;

@@ -73,6 +73,26 @@ static void init_check(void **state)
 	free(base);
 }
 
+/* On zeroed memory only the header is written: the entries' pages stay
+ * untouched (here: a marker placed where an entry is is left alone). */
+static void init_zeroed_writes_only_the_header(void **state)
+{
+	size_t size = table_size(CAP);
+	unsigned char *base = aligned_alloc(64, (size + 63) / 64 * 64);
+	struct table_entry e;
+	const char *why = NULL;
+
+	memset(base, 0, size);
+	base[size - 1] = 0x5a;
+	table_init_zeroed(base, size, CAP);
+	assert_true(table_check(base, size, &why));
+	assert_int_equal(((struct table_header *)base)->capacity, CAP);
+	assert_int_equal(base[size - 1], 0x5a);
+	base[size - 1] = 0;
+	assert_int_equal(table_read_entry(base, size, CAP - 1, &e), TABLE_READ_EMPTY);
+	free(base);
+}
+
 static void init_clamps_capacity(void **state)
 {
 	size_t size = table_size(4);
@@ -486,6 +506,8 @@ int main(void)
 	static const struct CMUnitTest tests[] = {
 	    T("table: size is header plus capacity entries", size_formula),
 	    T("table: init gives a table that checks", init_check),
+	    T("table: init on zeroed memory writes only the header",
+	      init_zeroed_writes_only_the_header),
 	    T("table: init cuts capacity to what fits", init_clamps_capacity),
 	    T("table: settings read back as written", settings_round_trip),
 	    T("table: an entry reads back as written; unused slots read empty", entry_round_trip),
