@@ -266,6 +266,13 @@ static struct table_entry *entry_rw(void *base, uint32_t i)
 	return (void *)((char *)base + h->header_size + (size_t)i * sizeof(struct table_entry));
 }
 
+const struct table_entry *table_entries(const void *base)
+{
+	const struct table_header *h = base;
+
+	return (const void *)((const char *)base + h->header_size);
+}
+
 void table_write_entry(void *base, uint32_t i, const struct table_entry *e)
 {
 	struct table_header *h = base;

@@ -110,6 +110,10 @@ void table_init(void *base, size_t size, uint32_t capacity);
  * written, so pages no entry reaches are never touched. */
 void table_init_zeroed(void *base, size_t size, uint32_t capacity);
 void table_write_settings(void *base, const struct table_settings *s);
+/* The writer's own view of its entries, an array of capacity: it is the only
+ * writer, so it reads them directly; they change only through
+ * table_write_entry. */
+const struct table_entry *table_entries(const void *base);
 /* Write entry i (flags 0 clears it) under its seqlock; maintains count and high_water. */
 void table_write_entry(void *base, uint32_t i, const struct table_entry *e);
 /* Add one to a counter: registrations[result] (ignored when out of range),

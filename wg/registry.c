@@ -99,11 +99,11 @@ int registry_new(const struct registry_config *cfg, struct registry **out)
 		return -ENOMEM;
 	r->cfg = *cfg;
 	randombytes_buf(r->hkey, sizeof(r->hkey));
-	r->slot = calloc(cfg->capacity ? cfg->capacity : 1, sizeof(*r->slot));
+	r->slot = table_entries(cfg->table);
 	r->free_slot = calloc(cfg->capacity ? cfg->capacity : 1, sizeof(*r->free_slot));
 	r->seen = calloc(cfg->capacity ? cfg->capacity : 1, sizeof(*r->seen));
 	r->adopted = calloc(cfg->capacity ? cfg->capacity : 1, sizeof(*r->adopted));
-	if (!r->slot || !r->free_slot || !r->seen || !r->adopted)
+	if (!r->free_slot || !r->seen || !r->adopted)
 		goto fail;
 	for (i = 0; i < cfg->capacity; i++)
 		r->free_slot[i] = cfg->capacity - 1 - i;
@@ -124,9 +124,6 @@ void registry_free(struct registry *r)
 {
 	if (!r)
 		return;
-	if (r->slot)
-		sodium_memzero(r->slot, (size_t)r->high_water * sizeof(*r->slot));
-	free(r->slot);
 	free(r->free_slot);
 	free(r->seen);
 	free(r->adopted);
@@ -139,20 +136,22 @@ void registry_free(struct registry *r)
 	free(r);
 }
 
-void slot_publish(struct registry *r, uint32_t s)
+void slot_write(struct registry *r, uint32_t s, const struct table_entry *e)
 {
-	table_write_entry(r->cfg.table, s, &r->slot[s]);
+	table_write_entry(r->cfg.table, s, e);
 }
 
 void slot_drop(struct registry *r, uint32_t s)
 {
+	struct table_entry empty;
+
 	sindex_remove(&r->by_name, s);
 	sindex_remove(&r->by_key, s);
 	sindex_remove(&r->by_addr, s);
-	sodium_memzero(&r->slot[s], sizeof(r->slot[s]));
+	memset(&empty, 0, sizeof(empty));
+	slot_write(r, s, &empty);
 	r->seen[s] = 0;
 	r->adopted[s] = false;
-	slot_publish(r, s);
 	r->free_slot[r->n_free++] = s;
 	r->count--;
 }
@@ -161,22 +160,23 @@ uint32_t slot_take(struct registry *r, const char *name, const uint8_t addr[16],
 		   const uint8_t key[AWG_KEY_LEN], int64_t now)
 {
 	uint32_t s = r->free_slot[--r->n_free];
-	struct table_entry *e = &r->slot[s];
+	struct table_entry e;
 
-	memset(e, 0, sizeof(*e));
 	if (s >= r->high_water)
 		r->high_water = s + 1;
-	e->flags = TABLE_ENTRY_USED;
-	snprintf(e->name, sizeof(e->name), "%s", name);
-	memcpy(e->addr, addr, 16);
-	memcpy(e->key, key, AWG_KEY_LEN);
-	e->created = now;
+	memset(&e, 0, sizeof(e));
+	e.flags = TABLE_ENTRY_USED;
+	snprintf(e.name, sizeof(e.name), "%s", name);
+	memcpy(e.addr, addr, 16);
+	memcpy(e.key, key, AWG_KEY_LEN);
+	e.created = now;
+	slot_write(r, s, &e);
 	r->seen[s] = now;
 	r->adopted[s] = false;
+	/* the indexes hash what the slot now holds */
 	sindex_insert(&r->by_name, s);
 	sindex_insert(&r->by_key, s);
 	sindex_insert(&r->by_addr, s);
-	slot_publish(r, s);
 	r->count++;
 	return s;
 }
@@ -184,17 +184,17 @@ uint32_t slot_take(struct registry *r, const char *name, const uint8_t addr[16],
 /* New key for slot s: re-index by key; the address and name stay. */
 static void slot_rekey(struct registry *r, uint32_t s, const uint8_t key[AWG_KEY_LEN], int64_t now)
 {
-	struct table_entry *e = &r->slot[s];
+	struct table_entry e = r->slot[s];
 
 	sindex_remove(&r->by_key, s);
-	memcpy(e->key, key, AWG_KEY_LEN);
-	e->created = now;
-	e->last_handshake = 0;
-	e->rx_bytes = e->tx_bytes = 0;
-	e->key_changes++;
+	memcpy(e.key, key, AWG_KEY_LEN);
+	e.created = now;
+	e.last_handshake = 0;
+	e.rx_bytes = e.tx_bytes = 0;
+	e.key_changes++;
+	slot_write(r, s, &e);
 	r->seen[s] = now;
 	sindex_insert(&r->by_key, s);
-	slot_publish(r, s);
 }
 
 /* A kept peer's entry confirmed by its device's registration: it takes the
@@ -204,22 +204,22 @@ static void slot_rekey(struct registry *r, uint32_t s, const uint8_t key[AWG_KEY
 static void slot_confirm(struct registry *r, uint32_t s, const char *name,
 			 const uint8_t key[AWG_KEY_LEN], int64_t now)
 {
-	struct table_entry *e = &r->slot[s];
+	struct table_entry e = r->slot[s];
 
 	sindex_remove(&r->by_name, s);
 	sindex_remove(&r->by_key, s);
-	snprintf(e->name, sizeof(e->name), "%s", name);
-	if (!key_equal(e->key, key)) {
-		memcpy(e->key, key, AWG_KEY_LEN);
-		e->created = now;
-		e->last_handshake = 0;
-		e->rx_bytes = e->tx_bytes = 0;
+	snprintf(e.name, sizeof(e.name), "%s", name);
+	if (!key_equal(e.key, key)) {
+		memcpy(e.key, key, AWG_KEY_LEN);
+		e.created = now;
+		e.last_handshake = 0;
+		e.rx_bytes = e.tx_bytes = 0;
 		r->seen[s] = now;
 	}
+	slot_write(r, s, &e);
 	r->adopted[s] = false;
 	sindex_insert(&r->by_name, s);
 	sindex_insert(&r->by_key, s);
-	slot_publish(r, s);
 }
 
 static void answer(struct reg_answer *out, uint32_t result, const char *why)
@@ -589,23 +589,23 @@ int registry_update(struct registry *r, const struct wg_device *dev)
 	for (i = 0; i < dev->n_peers; i++) {
 		const struct wg_peer *p = &dev->peers[i];
 		uint32_t s = sindex_find(&r->by_key, p->key);
-		struct table_entry *e;
+		struct table_entry e;
 
 		if (s == HINDEX_NONE)
 			continue;
-		e = &r->slot[s];
 		/* a sign of life: a handshake, or bytes received since the last look */
 		if (p->last_handshake > r->seen[s])
 			r->seen[s] = p->last_handshake;
-		if (p->rx_bytes != e->rx_bytes)
+		if (p->rx_bytes != r->slot[s].rx_bytes)
 			r->seen[s] = now;
-		if (e->last_handshake == p->last_handshake && e->rx_bytes == p->rx_bytes &&
-		    e->tx_bytes == p->tx_bytes)
+		if (r->slot[s].last_handshake == p->last_handshake &&
+		    r->slot[s].rx_bytes == p->rx_bytes && r->slot[s].tx_bytes == p->tx_bytes)
 			continue;
-		e->last_handshake = p->last_handshake;
-		e->rx_bytes = p->rx_bytes;
-		e->tx_bytes = p->tx_bytes;
-		slot_publish(r, s);
+		e = r->slot[s];
+		e.last_handshake = p->last_handshake;
+		e.rx_bytes = p->rx_bytes;
+		e.tx_bytes = p->tx_bytes;
+		slot_write(r, s, &e);
 	}
 	ret = statics_learn(&st, dev, skip_update, r, r->hkey);
 	if (ret)

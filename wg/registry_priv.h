@@ -15,7 +15,10 @@
 struct registry {
 	struct registry_config cfg;
 	uint8_t hkey[HINDEX_KEY_LEN];
-	struct table_entry *slot; /* private copy of the table; flags say used */
+	/* The shared table's entries, read directly (the helper is their only
+	 * writer: F_SEAL_FUTURE_WRITE keeps everyone else out); written only
+	 * through slot_write(). Flags say used. */
+	const struct table_entry *slot;
 	int64_t *seen;		  /* per slot: last sign of life, Unix seconds */
 	bool *adopted;		  /* per slot: kept at start-up, not yet confirmed */
 	uint32_t *free_slot;	  /* stack of unused slots, lowest on top */
@@ -34,7 +37,8 @@ struct registry {
 };
 
 bool registry_is_ours(const struct registry *r, const uint8_t key[AWG_KEY_LEN]);
-void slot_publish(struct registry *r, uint32_t s);
+/* Entry s becomes *e, under the table's seqlock. */
+void slot_write(struct registry *r, uint32_t s, const struct table_entry *e);
 void slot_drop(struct registry *r, uint32_t s);
 uint32_t slot_take(struct registry *r, const char *name, const uint8_t addr[16],
 		   const uint8_t key[AWG_KEY_LEN], int64_t now);
