@@ -16,12 +16,14 @@ uint64_t hindex_hash(const uint8_t hkey[HINDEX_KEY_LEN], const void *p, size_t l
 	return h;
 }
 
-/* A power of two at least twice max: probe chains stay short. */
+/* A power of two at least 1.5 times max: with linear probing a full index
+ * is at most two-thirds used, so probe chains stay short (about 2 cells
+ * for a hit, 5 for a miss at that load), at 4 bytes a cell. */
 static int cells_alloc(uint32_t **cell, uint32_t *mask, size_t max)
 {
 	size_t n = HINDEX_MIN_CELLS;
 
-	while (n < 2 * max) {
+	while (n < max + max / 2) {
 		if (n > (size_t)UINT32_MAX / 2)
 			return -ENOMEM;
 		n *= 2;
