@@ -36,6 +36,7 @@
 #define F_PATTERN    8u /* "smart-toilet-(\d+)" instead of the default */
 
 static struct server srv;
+static struct reg_batch batch;
 static int apply_fail;
 
 static int fake_get(const char *ifname, struct wg_device **out)
@@ -256,6 +257,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	apply_fail = flags & F_APPLY_FAIL ? -EIO : 0;
 
 	memset(&srv, 0, sizeof(srv));
+	memset(&batch, 0, sizeof(batch));
 	srv.fd = -1;
 	for (i = 0; i < SERVER_CONN_MAX; i++)
 		srv.conn[i].fd = -1;
@@ -268,7 +270,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (send(sv[1], pkt, n, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n)
 			abort();
 		open_fd = srv.conn[0].fd;
-		serve_one(&srv, &srv.conn[0], &h);
+		serve_one(&srv, &srv.conn[0], &h, &batch);
+		batch_run(&srv, &h, &batch); /* the end of the loop's turn */
 		if (!well_formed(pkt, n)) {
 			FUZZ_CHECK(srv.conn[0].fd < 0,
 				   "malformed packet of %zu bytes kept the connection", n);
