@@ -308,6 +308,7 @@ static int cmd_req(const char *path, int argc, char **argv)
 	char *body = malloc(BODY_IN_MAX);
 	size_t body_len = 0, np = 0;
 	struct reply r;
+	int64_t t0;
 	ssize_t k;
 	int i, ret;
 
@@ -330,7 +331,13 @@ static int cmd_req(const char *path, int argc, char **argv)
 		pv[np].value = eq + 1;
 		pv[np++].value_len = n;
 	}
+	t0 = now_ms(CLOCK_MONOTONIC);
 	ret = fcgi_request(path, pv, np, body, body_len, &r);
+	/* the request alone, from connect to its end: tests time the
+	 * responder with it, not this program's start-up */
+	if (getenv("FCGI_CALL_TIMING"))
+		fprintf(stderr, "fcgi-call: took %lld ms\n",
+			(long long)(now_ms(CLOCK_MONOTONIC) - t0));
 	fwrite(r.out, 1, r.len, stdout);
 	if (ret)
 		fprintf(stderr, "fcgi-call: %s\n", strerror(-ret));
