@@ -5,8 +5,6 @@
 #include "../core/key.h"
 #include "../core/table.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

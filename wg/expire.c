@@ -35,7 +35,7 @@ static void log_expired(const struct registry *r, uint32_t s, int64_t now)
 int registry_expire(struct registry *r, int64_t now, uint32_t after)
 {
 	struct wg_change *ch;
-	uint32_t s, *which, n = 0, i, cap = r->count;
+	uint32_t s, end, *which, n = 0, i, cap = r->count;
 	int ret;
 
 	if (!after || !cap)
@@ -45,7 +45,7 @@ int registry_expire(struct registry *r, int64_t now, uint32_t after)
 	ret = -ENOMEM;
 	if (!ch || !which)
 		goto out;
-	for (s = 0; s < r->high_water && n < cap; s++) {
+	for (s = 0, end = slot_end(r); s < end && n < cap; s++) {
 		if (!(r->slot[s].flags & TABLE_ENTRY_USED) || now - r->seen[s] <= (int64_t)after)
 			continue;
 		ch[n].op = WG_CHANGE_REMOVE;

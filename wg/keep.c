@@ -145,7 +145,6 @@ void keep_apply(struct registry *r, const struct wg_device *dev, const char **wh
 		char (*names)[AWG_NAME_MAX + 1], int64_t now)
 {
 	size_t i;
-	struct table_entry e;
 	uint32_t s, kept = 0;
 
 	for (i = 0; i < dev->n_peers; i++) {
@@ -160,13 +159,9 @@ void keep_apply(struct registry *r, const struct wg_device *dev, const char **wh
 		}
 		s = slot_take(r, names[i], p->ips[0].addr, p->key, now);
 		r->adopted[s] = true;
-		e = r->slot[s];
-		e.last_handshake = p->last_handshake;
-		e.rx_bytes = p->rx_bytes;
-		e.tx_bytes = p->tx_bytes;
+		slot_stats(r, s, p);
 		if (p->last_handshake > r->seen[s])
 			r->seen[s] = p->last_handshake;
-		slot_write(r, s, &e);
 		kept++;
 		key_format(p->key, k);
 		addr6_format(p->ips[0].addr, a);

@@ -136,9 +136,24 @@ void registry_free(struct registry *r)
 	free(r);
 }
 
+uint32_t slot_end(const struct registry *r)
+{
+	return table_high_water(r->cfg.table, table_size(r->cfg.capacity));
+}
+
 void slot_write(struct registry *r, uint32_t s, const struct table_entry *e)
 {
 	table_write_entry(r->cfg.table, s, e);
+}
+
+void slot_stats(struct registry *r, uint32_t s, const struct wg_peer *p)
+{
+	struct table_entry e = r->slot[s];
+
+	e.last_handshake = p->last_handshake;
+	e.rx_bytes = p->rx_bytes;
+	e.tx_bytes = p->tx_bytes;
+	slot_write(r, s, &e);
 }
 
 void slot_drop(struct registry *r, uint32_t s)
@@ -162,8 +177,6 @@ uint32_t slot_take(struct registry *r, const char *name, const uint8_t addr[16],
 	uint32_t s = r->free_slot[--r->n_free];
 	struct table_entry e;
 
-	if (s >= r->high_water)
-		r->high_water = s + 1;
 	memset(&e, 0, sizeof(e));
 	e.flags = TABLE_ENTRY_USED;
 	snprintf(e.name, sizeof(e.name), "%s", name);
@@ -319,6 +332,14 @@ static uint32_t reg_check(struct registry *r, const char *cn, const uint8_t key[
 	return 0;
 }
 
+/* Every registration ends here: counted and logged; old is the replaced key. */
+static void settle(struct registry *r, const struct reg_request *q, const char *old,
+		   const struct reg_answer *out)
+{
+	table_count_registration(r->cfg.table, out->result);
+	log_answer(r, q->cn, q->key, old, out);
+}
+
 /* A registration that passed reg_check and waits for the group's apply. */
 struct pending {
 	const struct reg_request *q;
@@ -397,8 +418,7 @@ static void commit(struct registry *r, struct pending *g, size_t n, struct wg_ch
 			slot_take(r, out->name, out->addr, p->q->key, now);
 			answer(out, REG_OK, NULL);
 		}
-		table_count_registration(r->cfg.table, out->result);
-		log_answer(r, p->q->cn, p->q->key, old, out);
+		settle(r, p->q, old, out);
 	}
 }
 
@@ -432,8 +452,7 @@ void registry_register_many(struct registry *r, const struct reg_request *q, siz
 			}
 		} while (again);
 		if (refused) {
-			table_count_registration(r->cfg.table, out[i].result);
-			log_answer(r, q[i].cn, q[i].key, "", &out[i]);
+			settle(r, &q[i], "", &out[i]);
 			continue;
 		}
 		g[ng] = (struct pending){.q = &q[i], .out = &out[i], .owner = owner};
@@ -507,7 +526,7 @@ int registry_sync(struct registry *r, const struct wg_device *dev)
 	const char **why = NULL;
 	char(*names)[AWG_NAME_MAX + 1] = NULL;
 	size_t i, n = 0, flushed = 0, n_keep = 0, n_ch = dev->n_peers + r->count + 1;
-	uint32_t s;
+	uint32_t s, end;
 	int ret;
 
 	ret = statics_learn(&st, dev, skip_sync, r, r->hkey);
@@ -532,7 +551,7 @@ int registry_sync(struct registry *r, const struct wg_device *dev)
 		memcpy(ch[n++].key, dev->peers[i].key, AWG_KEY_LEN);
 	}
 	flushed = n;
-	for (s = 0; s < r->high_water; s++) {
+	for (s = 0, end = slot_end(r); s < end; s++) {
 		if (!(r->slot[s].flags & TABLE_ENTRY_USED))
 			continue;
 		drop[s] = entry_clash(r, &st, iface_key, s) != NULL;
@@ -555,7 +574,7 @@ int registry_sync(struct registry *r, const struct wg_device *dev)
 	else
 		log_info("%s: flushed %zu peer%s from the pool, re-applied %u", r->cfg.ifname,
 			 flushed, flushed == 1 ? "" : "s", r->count);
-	for (s = 0; s < r->high_water; s++) {
+	for (s = 0, end = slot_end(r); s < end; s++) {
 		if (!drop[s])
 			continue;
 		log_warn("dropped %s: %s", r->slot[s].name, entry_clash(r, &st, iface_key, s));
@@ -589,7 +608,6 @@ int registry_update(struct registry *r, const struct wg_device *dev)
 	for (i = 0; i < dev->n_peers; i++) {
 		const struct wg_peer *p = &dev->peers[i];
 		uint32_t s = sindex_find(&r->by_key, p->key);
-		struct table_entry e;
 
 		if (s == HINDEX_NONE)
 			continue;
@@ -601,11 +619,7 @@ int registry_update(struct registry *r, const struct wg_device *dev)
 		if (r->slot[s].last_handshake == p->last_handshake &&
 		    r->slot[s].rx_bytes == p->rx_bytes && r->slot[s].tx_bytes == p->tx_bytes)
 			continue;
-		e = r->slot[s];
-		e.last_handshake = p->last_handshake;
-		e.rx_bytes = p->rx_bytes;
-		e.tx_bytes = p->tx_bytes;
-		slot_write(r, s, &e);
+		slot_stats(r, s, p);
 	}
 	ret = statics_learn(&st, dev, skip_update, r, r->hkey);
 	if (ret)

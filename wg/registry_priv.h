@@ -19,14 +19,10 @@ struct registry {
 	 * writer: F_SEAL_FUTURE_WRITE keeps everyone else out); written only
 	 * through slot_write(). Flags say used. */
 	const struct table_entry *slot;
-	int64_t *seen;		  /* per slot: last sign of life, Unix seconds */
-	bool *adopted;		  /* per slot: kept at start-up, not yet confirmed */
-	uint32_t *free_slot;	  /* stack of unused slots, lowest on top */
+	int64_t *seen;	     /* per slot: last sign of life, Unix seconds */
+	bool *adopted;	     /* per slot: kept at start-up, not yet confirmed */
+	uint32_t *free_slot; /* stack of unused slots, lowest on top */
 	uint32_t n_free, count;
-	/* Slots at and above it were never used: loops over the slots stop
-	 * there, so pages of a large --max-peers that no peer reached are never
-	 * touched (a read of one costs a page of memory on some kernels). */
-	uint32_t high_water;
 	struct sindex by_name, by_key, by_addr;
 	struct statics st;
 	struct bset iface_addrs;
@@ -37,11 +33,17 @@ struct registry {
 };
 
 bool registry_is_ours(const struct registry *r, const uint8_t key[AWG_KEY_LEN]);
+/* One past the highest used slot (the table keeps it): loops over the slots
+ * stop there, so pages of a large --max-peers that no peer reached are never
+ * touched (a read of one costs a page of memory on some kernels). */
+uint32_t slot_end(const struct registry *r);
 /* Entry s becomes *e, under the table's seqlock. */
 void slot_write(struct registry *r, uint32_t s, const struct table_entry *e);
 void slot_drop(struct registry *r, uint32_t s);
 uint32_t slot_take(struct registry *r, const char *name, const uint8_t addr[16],
 		   const uint8_t key[AWG_KEY_LEN], int64_t now);
+/* Slot s's counters from the interface's peer p; the rest stays. */
+void slot_stats(struct registry *r, uint32_t s, const struct wg_peer *p);
 /* "(fde3::1/128,...)" for a log line. */
 void peer_ips_text(const struct wg_peer *p, char *out, size_t size);
 
