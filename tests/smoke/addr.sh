@@ -1,11 +1,11 @@
 #!/bin/bash
-# autowg-addr, the operator's address tool, against the contract: the shared
+# autowg-addr, the operator's address tool, against the contract: the
 # vectors, exit codes 0/1/2, stdout/stderr split, --help, and pools /48 to
 # /120 checked against answers computed here in shell: direct-bcd by string
 # arithmetic, metans with b2sum -l 128.
 . "$(dirname "$0")/../lib.sh"
 ADDR=$B/autowg-addr
-VEC=$TOP/../shared/vectors
+VEC=$TOP/tests/vectors
 
 if [ ! -x "$ADDR" ]; then
 	not_ok "autowg-addr is built" "missing $ADDR"

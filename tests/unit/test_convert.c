@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Converters: the shared vectors (read at run time and held here), and more
+/* Converters: the vectors in tests/vectors (read at run time and held here), and more
  * cases whose metans answers were computed with `b2sum -l 128`, never with
  * this code. */
 #include "unit.h"
@@ -64,12 +64,12 @@ static void check_case(enum converter_kind kind, const struct vec *v)
 		fail_msg("%s", msg);
 }
 
-/* The .tsv files in ../shared/vectors, read at run time: every case must pass. */
+/* The .tsv files in tests/vectors, read at run time: every case must pass. */
 static const char *vectors_dir(char *buf, size_t n)
 {
 	const char *top = getenv("TOP");
 
-	snprintf(buf, n, "%s/../shared/vectors", top ? top : ".");
+	snprintf(buf, n, "%s/tests/vectors", top ? top : ".");
 	return buf;
 }
 
@@ -82,7 +82,7 @@ static int run_tsv(const char *file, enum converter_kind kind)
 	snprintf(path, sizeof(path), "%s/%s", vectors_dir(dir, sizeof(dir)), file);
 	f = fopen(path, "r");
 	if (!f)
-		fail_msg("cannot open %s: the shared vectors must be there", path);
+		fail_msg("cannot open %s: the vectors must be there", path);
 	while (fgets(line, sizeof(line), f)) {
 		char *fld[4] = {0}, *save = NULL, *tok;
 		int nf = 0;
