@@ -40,3 +40,22 @@ bool proto_string_ok(const char *field, size_t size)
 			return false;
 	return true;
 }
+
+static const struct {
+	const char *name;
+	const char *reason;
+} ctl_results[CTL_RESULT_COUNT] = {
+#define X(id, nm, why) [id] = {nm, why},
+    CTL_RESULTS(X)
+#undef X
+};
+
+const char *ctl_result_name(uint32_t result)
+{
+	return result < CTL_RESULT_COUNT ? ctl_results[result].name : NULL;
+}
+
+const char *ctl_result_reason(uint32_t result)
+{
+	return result < CTL_RESULT_COUNT ? ctl_results[result].reason : NULL;
+}

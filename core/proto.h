@@ -60,6 +60,11 @@ enum msg_type {
 	MSG_REGISTER_REPLY,   /* helper -> responder */
 	MSG_REFRESH,	      /* responder -> helper: refresh stats (at most ~1/s) */
 	MSG_REFRESH_REPLY,    /* helper -> responder */
+	MSG_CTL_LIST,	      /* autowg-ctl -> helper: one page of the registered devices */
+	MSG_CTL_LIST_REPLY,   /* helper -> autowg-ctl */
+	MSG_CTL_SHOW,	      /* autowg-ctl -> helper: one device, by name */
+	MSG_CTL_REMOVE,	      /* autowg-ctl -> helper: remove one device's peer, by name */
+	MSG_CTL_PEER_REPLY,   /* helper -> autowg-ctl: answers MSG_CTL_SHOW and MSG_CTL_REMOVE */
 };
 
 struct msg_hello {
@@ -91,6 +96,65 @@ struct msg_refresh {
 struct msg_refresh_reply {
 	uint32_t type;	      /* MSG_REFRESH_REPLY */
 	uint32_t result;      /* REG_OK or REG_UNAVAILABLE */
+};
+
+/* autowg-ctl outcomes: X(id, short name for logs, one-line reason). */
+#define CTL_RESULTS(X)                                                                             \
+	X(CTL_OK, "ok", "done")                                                                    \
+	X(CTL_NOT_FOUND, "not_found", "no device is registered under that name")                   \
+	X(CTL_DENIED, "denied", "only root may list, show or remove devices")                      \
+	X(CTL_UNAVAILABLE, "unavailable", "WireGuard interface unavailable; nothing was changed")
+
+enum ctl_result {
+#define X(id, name, reason) id,
+	CTL_RESULTS(X)
+#undef X
+	CTL_RESULT_COUNT
+};
+
+/* Short name and default reason of a ctl result; NULL when out of range. */
+const char *ctl_result_name(uint32_t result);
+const char *ctl_result_reason(uint32_t result);
+
+#define CTL_LIST_PAGE 64 /* devices per MSG_CTL_LIST_REPLY */
+
+/* One registered device, as the table holds it. */
+struct ctl_peer {
+	char name[AWG_NAME_MAX + 1]; /* NUL-terminated, zero-padded */
+	uint8_t addr[16];
+	uint8_t key[AWG_KEY_LEN];
+	int64_t created;	/* Unix seconds */
+	int64_t last_handshake; /* Unix seconds, 0 = never */
+	uint64_t rx_bytes;
+	uint64_t tx_bytes;
+	uint64_t key_changes; /* times this name's key was replaced */
+};
+
+struct msg_ctl_list {
+	uint32_t type;	 /* MSG_CTL_LIST */
+	uint32_t cursor; /* 0 for the first page, then the last reply's next */
+};
+
+struct msg_ctl_list_reply {
+	uint32_t type;	 /* MSG_CTL_LIST_REPLY */
+	uint32_t result; /* CTL_OK or CTL_DENIED */
+	uint32_t count;	 /* peer[0..count) are devices; the rest is zero */
+	uint32_t next;	 /* cursor of the next page; 0 when this was the last */
+	struct ctl_peer peer[CTL_LIST_PAGE];
+};
+
+/* MSG_CTL_SHOW and MSG_CTL_REMOVE. */
+struct msg_ctl_name {
+	uint32_t type;		     /* MSG_CTL_SHOW or MSG_CTL_REMOVE */
+	uint32_t reserved;	     /* 0 */
+	char name[AWG_NAME_MAX + 1]; /* the device name, NUL-terminated, zero-padded */
+};
+
+struct msg_ctl_peer_reply {
+	uint32_t type;			 /* MSG_CTL_PEER_REPLY */
+	uint32_t result;		 /* enum ctl_result */
+	struct ctl_peer peer;		 /* CTL_OK: the device (for a remove, as it was) */
+	char reason[AWG_REASON_MAX + 1]; /* one line, NUL-terminated */
 };
 
 /* A fixed string field is valid when it holds a NUL and only zeros after it. */

@@ -14,6 +14,7 @@
 #include "../core/convert.h"
 #include "../core/pattern.h"
 #include "../core/proto.h"
+#include "../core/table.h"
 #include "wg.h"
 
 #define REG_IFACE_ADDRS_MAX 4096 /* IPv6 addresses on the interface we remember */
@@ -75,6 +76,18 @@ int registry_expire(struct registry *r, int64_t now, uint32_t after);
 int registry_update(struct registry *r, const struct wg_device *dev);
 /* The interface's own IPv6 addresses (refused as device addresses). */
 int registry_set_iface_addrs(struct registry *r, const uint8_t (*addrs)[16], size_t n);
+
+/* autowg-ctl (wg/ctl.c). The entry named name into *out; false when none. */
+bool registry_find(const struct registry *r, const char *name, struct table_entry *out);
+/* Up to max used entries, from slot *cursor on, into out; *cursor becomes
+ * the slot of the next used entry, or 0 when none follows. The count. */
+size_t registry_list(const struct registry *r, uint32_t *cursor, struct table_entry *out,
+		     size_t max);
+/* Remove the peer named name from the interface, then its entry: the key
+ * and the address are free at once. *out is the entry as it was. 0, or
+ * -ENOENT (no such name), -ENETDOWN (the interface is down) or the apply's
+ * -errno, each with nothing changed. */
+int registry_remove(struct registry *r, const char *name, struct table_entry *out);
 
 void registry_set_up(struct registry *r, bool up);
 /* --keep-peers: from now on a sync keeps the pool's peers that look like

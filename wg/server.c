@@ -12,12 +12,16 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "../core/addr.h"
+#include "../core/key.h"
 #include "../core/proto.h"
 #include "log.h"
 #include "registry.h"
 
 /* Larger than any request, so an oversized packet shows as too long. */
 #define REQ_BUF_SIZE (sizeof(struct msg_register) + 64)
+_Static_assert(sizeof(struct msg_ctl_name) < REQ_BUF_SIZE, "REQ_BUF_SIZE too small");
+_Static_assert(sizeof(struct msg_ctl_list) < REQ_BUF_SIZE, "REQ_BUF_SIZE too small");
 
 /* Connection events are logged, but a flood must not turn into a log flood:
  * SERVER_LOG_PER_SEC lines a second, then one line with the count. */
@@ -362,6 +366,144 @@ static void do_refresh(struct server *s, struct server_conn *c, struct helper *h
 	reply(s, c, &r, sizeof(r));
 }
 
+static void ctl_peer_of(struct ctl_peer *p, const struct table_entry *e)
+{
+	memset(p, 0, sizeof(*p));
+	memcpy(p->name, e->name, sizeof(p->name));
+	memcpy(p->addr, e->addr, sizeof(p->addr));
+	memcpy(p->key, e->key, sizeof(p->key));
+	p->created = e->created;
+	p->last_handshake = e->last_handshake;
+	p->rx_bytes = e->rx_bytes;
+	p->tx_bytes = e->tx_bytes;
+	p->key_changes = e->key_changes;
+}
+
+/* autowg-ctl's requests are root's alone, whoever else may connect (the
+ * responders' group): the credentials taken at accept decide before the
+ * request is read. Anyone else is told so and loses the connection. */
+static bool ctl_allowed(struct server *s, struct server_conn *c, const void *buf)
+{
+	static const struct msg_ctl_list_reply list = {.type = MSG_CTL_LIST_REPLY,
+						       .result = CTL_DENIED};
+	struct msg_ctl_peer_reply p;
+	struct msg_ctl_name m;
+	char name[(AWG_NAME_MAX + 1) * 4], what[sizeof(name) + 96];
+	uint32_t type;
+
+	if (c->uid == 0)
+		return true;
+	memcpy(&type, buf, sizeof(type));
+	if (type == MSG_CTL_LIST) {
+		reply(s, c, &list, sizeof(list));
+		snprintf(what, sizeof(what), "autowg-ctl list");
+	} else {
+		memset(&p, 0, sizeof(p));
+		p.type = MSG_CTL_PEER_REPLY;
+		p.result = CTL_DENIED;
+		snprintf(p.reason, sizeof(p.reason), "%s", ctl_result_reason(CTL_DENIED));
+		reply(s, c, &p, sizeof(p));
+		memcpy(&m, buf, sizeof(m));
+		log_escape(m.name, sizeof(m.name), name, sizeof(name));
+		snprintf(what, sizeof(what), "autowg-ctl %s '%s'",
+			 type == MSG_CTL_SHOW ? "show" : "remove", name);
+	}
+	if (c->fd >= 0) {
+		snprintf(what + strlen(what), sizeof(what) - strlen(what),
+			 " refused: only root may list, show or remove devices");
+		drop(s, c, what);
+	}
+	return false;
+}
+
+static void do_ctl_list(struct server *s, struct server_conn *c, struct helper *h, const void *buf)
+{
+	static struct msg_ctl_list_reply r;
+	static struct table_entry e[CTL_LIST_PAGE];
+	struct msg_ctl_list m;
+	uint32_t cursor;
+	size_t i;
+
+	memcpy(&m, buf, sizeof(m));
+	if (!ctl_allowed(s, c, buf))
+		return;
+	if (m.cursor == 0)
+		helper_refresh(h); /* the handshakes as they are now; at most once a second */
+	memset(&r, 0, sizeof(r));
+	r.type = MSG_CTL_LIST_REPLY;
+	r.result = CTL_OK;
+	cursor = m.cursor;
+	r.count = (uint32_t)registry_list(h->reg, &cursor, e, CTL_LIST_PAGE);
+	r.next = cursor;
+	for (i = 0; i < r.count; i++)
+		ctl_peer_of(&r.peer[i], &e[i]);
+	reply(s, c, &r, sizeof(r));
+}
+
+/* One line per removal, saying who asked. */
+static void log_remove(const struct server_conn *c, const char *name, const struct table_entry *e,
+		       int ret)
+{
+	char ename[(AWG_NAME_MAX + 1) * 4], addr[AWG_ADDR_TEXT_MAX + 1], k[AWG_KEY_B64_LEN + 1];
+
+	log_escape(name, AWG_NAME_MAX + 1, ename, sizeof(ename));
+	if (ret == -ENOENT) {
+		log_info("autowg-ctl remove '%s' (pid %ld uid %ld): no such device", ename,
+			 (long)c->pid, (long)c->uid);
+		return;
+	}
+	addr6_format(e->addr, addr);
+	key_format(e->key, k);
+	if (ret)
+		log_warn("autowg-ctl remove %s %s key %s (pid %ld uid %ld) failed: %s", ename, addr,
+			 k, (long)c->pid, (long)c->uid,
+			 ret == -ENETDOWN ? "the interface is down" : strerror(-ret));
+	else
+		log_info("removed %s %s key %s: autowg-ctl remove (pid %ld uid %ld)", ename, addr,
+			 k, (long)c->pid, (long)c->uid);
+}
+
+/* MSG_CTL_SHOW and MSG_CTL_REMOVE. The registrations waiting in the batch
+ * are applied first: everything that arrived before is done before. */
+static void do_ctl_name(struct server *s, struct server_conn *c, struct helper *h,
+			struct reg_batch *b, const void *buf)
+{
+	struct msg_ctl_peer_reply r;
+	struct msg_ctl_name m;
+	struct table_entry e;
+	uint32_t result;
+	int ret = 0;
+
+	memcpy(&m, buf, sizeof(m));
+	if (!ctl_allowed(s, c, buf))
+		return;
+	if (m.reserved)
+		return drop(s, c, "MSG_CTL request with a non-zero reserved field");
+	if (!proto_string_ok(m.name, sizeof(m.name)))
+		return drop(s, c, "MSG_CTL request with a name not NUL-terminated and zero-padded");
+	batch_run(s, h, b);
+	memset(&e, 0, sizeof(e));
+	if (m.type == MSG_CTL_SHOW) {
+		helper_refresh(h);
+		ret = registry_find(h->reg, m.name, &e) ? 0 : -ENOENT;
+	} else {
+		ret = registry_remove(h->reg, m.name, &e);
+		log_remove(c, m.name, &e, ret);
+	}
+	result = ret == 0 ? CTL_OK : ret == -ENOENT ? CTL_NOT_FOUND : CTL_UNAVAILABLE;
+	memset(&r, 0, sizeof(r));
+	r.type = MSG_CTL_PEER_REPLY;
+	r.result = result;
+	if (result == CTL_OK)
+		ctl_peer_of(&r.peer, &e);
+	if (result == CTL_UNAVAILABLE && ret != -ENETDOWN)
+		snprintf(r.reason, sizeof(r.reason), "%s: %s", ctl_result_reason(result),
+			 strerror(-ret));
+	else
+		snprintf(r.reason, sizeof(r.reason), "%s", ctl_result_reason(result));
+	reply(s, c, &r, sizeof(r));
+}
+
 /* One packet from c: exactly one request, or the connection goes. */
 static void serve_one(struct server *s, struct server_conn *c, struct helper *h,
 		      struct reg_batch *b)
@@ -394,6 +536,13 @@ static void serve_one(struct server *s, struct server_conn *c, struct helper *h,
 	case MSG_REFRESH:
 		want = sizeof(struct msg_refresh);
 		break;
+	case MSG_CTL_LIST:
+		want = sizeof(struct msg_ctl_list);
+		break;
+	case MSG_CTL_SHOW:
+	case MSG_CTL_REMOVE:
+		want = sizeof(struct msg_ctl_name);
+		break;
 	default:
 		snprintf(what, sizeof(what), "unknown message type %u (%zd bytes)", u.type, n);
 		return drop(s, c, what);
@@ -405,8 +554,12 @@ static void serve_one(struct server *s, struct server_conn *c, struct helper *h,
 	}
 	if (u.type == MSG_REGISTER)
 		do_register(s, c, h, b, u.b);
-	else
+	else if (u.type == MSG_REFRESH)
 		do_refresh(s, c, h, u.b);
+	else if (u.type == MSG_CTL_LIST)
+		do_ctl_list(s, c, h, u.b);
+	else
+		do_ctl_name(s, c, h, b, u.b);
 }
 
 void server_run(struct server *s, struct helper *h, volatile sig_atomic_t *stop)

@@ -10,10 +10,14 @@
  *   1 register: a NUL-terminated CN, a key selector byte, 32 key bytes
  *   2 refresh
  *   3 register as in 1 with one byte patched: u16 offset, u8 value
+ *   4 ctl list: u32 cursor
+ *   5 ctl show, 6 ctl remove: a NUL-terminated name
  * Invariants: a well-formed request gets exactly one well-formed reply and
- * keeps the connection; anything else gets no reply and loses it; the
- * table never holds two entries with the same name, key or address, nor
- * an address outside the pool.
+ * keeps the connection; anything else gets no reply and loses it; a ctl
+ * request from a caller that is not root gets CTL_DENIED, loses the
+ * connection and changes nothing; a list shows exactly the table's entries;
+ * a name removed is gone; the table never holds two entries with the same
+ * name, key or address, nor an address outside the pool.
  */
 #include "fuzz.h"
 #include "../../wg/server.c"
@@ -30,10 +34,11 @@
 #define POOL	    "fde3:25fb:7f6c:1::/64"
 
 /* Flags byte. */
-#define F_METANS     1u /* else direct-bcd */
-#define F_APPLY_FAIL 2u /* every apply fails (-EIO) */
-#define F_DOWN	     4u /* the interface is down: 503 */
-#define F_PATTERN    8u /* "smart-toilet-(\d+)" instead of the default */
+#define F_METANS     1u	 /* else direct-bcd */
+#define F_APPLY_FAIL 2u	 /* every apply fails (-EIO) */
+#define F_DOWN	     4u	 /* the interface is down: 503 */
+#define F_PATTERN    8u	 /* "smart-toilet-(\d+)" instead of the default */
+#define F_NOT_ROOT   16u /* the connection's uid is not 0: ctl requests are refused */
 
 static struct server srv;
 static struct reg_batch batch;
@@ -74,6 +79,16 @@ static bool well_formed(const unsigned char *p, size_t n)
 	memcpy(&type, p, sizeof(type));
 	if (type == MSG_REFRESH && n == sizeof(struct msg_refresh))
 		return !((const struct msg_refresh *)(const void *)p)->reserved;
+	if (type == MSG_CTL_LIST)
+		return n == sizeof(struct msg_ctl_list);
+	if (type == MSG_CTL_SHOW || type == MSG_CTL_REMOVE) {
+		struct msg_ctl_name c;
+
+		if (n != sizeof(c))
+			return false;
+		memcpy(&c, p, sizeof(c));
+		return !c.reserved && proto_string_ok(c.name, sizeof(c.name));
+	}
 	if (type != MSG_REGISTER || n != sizeof(m))
 		return false;
 	memcpy(&m, p, sizeof(m));
@@ -104,6 +119,80 @@ static void check_ok(const struct oracle *o, const unsigned char *req,
 	FUZZ_CHECK(converter_map(o->conv, name, addr, &why) && !memcmp(addr, r->addr, 16),
 		   "200 with an address the converter does not give");
 	FUZZ_CHECK(!key_is_zero(m.key), "200 for the zero key");
+}
+
+static bool is_ctl(uint32_t type)
+{
+	return type == MSG_CTL_LIST || type == MSG_CTL_SHOW || type == MSG_CTL_REMOVE;
+}
+
+static bool ctl_peer_ok(const struct ctl_peer *p, const struct prefix6 *pool)
+{
+	return proto_string_ok(p->name, sizeof(p->name)) && p->name[0] &&
+	       prefix6_contains(pool, p->addr);
+}
+
+/* The entry named name in the table, into *e: false when none. */
+static bool table_has(const void *table, size_t size, const char *name, struct table_entry *e)
+{
+	uint32_t i;
+
+	for (i = 0; i < CAPACITY; i++)
+		if (table_read_entry(table, size, i, e) == TABLE_READ_OK && !strcmp(e->name, name))
+			return true;
+	return false;
+}
+
+/* A ctl reply: denied to anyone but root; a list page names only entries
+ * the table holds, as it holds them; a show or remove names the device
+ * asked for, and a removed device is gone from the table. */
+static void check_ctl_reply(const unsigned char *req, const void *reply, ssize_t n, bool root,
+			    const void *table, size_t tsize, const struct prefix6 *pool)
+{
+	const struct msg_ctl_list_reply *l = reply;
+	const struct msg_ctl_peer_reply *p = reply;
+	struct msg_ctl_name m;
+	struct table_entry e;
+	uint32_t type, i;
+
+	memcpy(&type, req, sizeof(type));
+	if (type == MSG_CTL_LIST) {
+		FUZZ_CHECK(n == sizeof(*l) && l->type == MSG_CTL_LIST_REPLY,
+			   "list reply of %zd bytes", n);
+		FUZZ_CHECK(l->result == (root ? CTL_OK : CTL_DENIED), "list result %u", l->result);
+		FUZZ_CHECK(l->count <= CTL_LIST_PAGE && (root || !l->count), "list of %u devices",
+			   l->count);
+		for (i = 0; i < l->count; i++) {
+			FUZZ_CHECK(ctl_peer_ok(&l->peer[i], pool), "list entry %u malformed", i);
+			FUZZ_CHECK(table_has(table, tsize, l->peer[i].name, &e) &&
+				       key_equal(e.key, l->peer[i].key) &&
+				       !memcmp(e.addr, l->peer[i].addr, 16),
+				   "list shows %s, which the table does not hold", l->peer[i].name);
+		}
+		return;
+	}
+	memcpy(&m, req, sizeof(m));
+	FUZZ_CHECK(n == sizeof(*p) && p->type == MSG_CTL_PEER_REPLY, "ctl reply of %zd bytes", n);
+	FUZZ_CHECK(root || p->result == CTL_DENIED, "ctl request from a non-root caller: result %u",
+		   p->result);
+	FUZZ_CHECK(p->result < CTL_RESULT_COUNT && proto_string_ok(p->reason, sizeof(p->reason)) &&
+		       !strchr(p->reason, '\n'),
+		   "ctl reply malformed (result %u)", p->result);
+	if (p->result == CTL_OK) {
+		FUZZ_CHECK(ctl_peer_ok(&p->peer, pool) && !strcmp(p->peer.name, m.name),
+			   "ctl reply for %s names %s", m.name, p->peer.name);
+		FUZZ_CHECK(type == MSG_CTL_REMOVE || table_has(table, tsize, m.name, &e),
+			   "show of %s, which the table does not hold", m.name);
+	}
+	if (type == MSG_CTL_REMOVE && p->result == CTL_UNAVAILABLE)
+		FUZZ_CHECK(table_has(table, tsize, m.name, &e), "a failed remove of %s removed it",
+			   m.name);
+	if (type == MSG_CTL_REMOVE && p->result == CTL_OK)
+		FUZZ_CHECK(!table_has(table, tsize, m.name, &e), "removed %s is still there",
+			   m.name);
+	if (p->result == CTL_NOT_FOUND)
+		FUZZ_CHECK(!table_has(table, tsize, m.name, &e), "%s not found but in the table",
+			   m.name);
 }
 
 static void check_reply(int peer, const unsigned char *req, const struct prefix6 *pool,
@@ -173,11 +262,29 @@ static void check_table(const void *table, size_t size, const struct prefix6 *po
 static size_t next_packet(struct fuzz_in *in, unsigned char *p)
 {
 	struct msg_register m;
-	uint8_t kind = fuzz_u8(in) % 4, sel;
+	uint8_t kind = fuzz_u8(in) % 7, sel;
 	size_t n;
 	char *cn;
 
 	memset(p, 0, RAW_MAX);
+	if (kind == 4) {
+		struct msg_ctl_list l = {.type = MSG_CTL_LIST};
+
+		l.cursor = fuzz_u8(in) < 0xc0 ? 0 : fuzz_u16(in);
+		memcpy(p, &l, sizeof(l));
+		return sizeof(l);
+	}
+	if (kind == 5 || kind == 6) {
+		struct msg_ctl_name c;
+
+		memset(&c, 0, sizeof(c));
+		c.type = kind == 5 ? MSG_CTL_SHOW : MSG_CTL_REMOVE;
+		cn = fuzz_str(in, AWG_NAME_MAX);
+		memcpy(c.name, cn, strlen(cn));
+		free(cn);
+		memcpy(p, &c, sizeof(c));
+		return sizeof(c);
+	}
 	if (kind == 0) {
 		n = fuzz_u16(in) % (RAW_MAX + 1);
 		fuzz_bytes(in, p, n);
@@ -214,6 +321,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_in in = {data, size};
 	uint8_t flags = fuzz_u8(&in);
 	static unsigned char pkt[RAW_MAX];
+	static unsigned char ctl_reply[sizeof(struct msg_ctl_list_reply) + 64];
+	unsigned char *before;
+	bool root = !(flags & F_NOT_ROOT);
+	uint32_t type;
+	ssize_t got;
 	struct helper h;
 	struct converter conv;
 	struct cn_pattern *pat;
@@ -233,7 +345,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pat = cn_pattern_compile(flags & F_PATTERN ? "smart-toilet-(\\d+)" : CN_PATTERN_DEFAULT,
 				 err, sizeof(err));
 	table = aligned_alloc(64, (tsize + 63) / 64 * 64);
-	if (!pat || !table)
+	before = malloc(tsize);
+	if (!pat || !table || !before)
 		abort();
 	table_init(table, tsize, CAPACITY);
 	memset(&h, 0, sizeof(h));
@@ -265,11 +378,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
 		abort();
 	srv.conn[0].fd = sv[0];
+	srv.conn[0].uid = root ? 0 : 65534;
 	for (i = 0; i < PACKETS_MAX && in.left; i++) {
 		n = next_packet(&in, pkt);
 		if (send(sv[1], pkt, n, MSG_DONTWAIT | MSG_NOSIGNAL) != (ssize_t)n)
 			abort();
 		open_fd = srv.conn[0].fd;
+		memcpy(before, table, tsize);
 		serve_one(&srv, &srv.conn[0], &h, &batch);
 		batch_run(&srv, &h, &batch); /* the end of the loop's turn */
 		if (!well_formed(pkt, n)) {
@@ -278,6 +393,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(recv(sv[1], pkt, RAW_MAX, MSG_DONTWAIT) <= 0,
 				   "malformed packet got a reply");
 			break;
+		}
+		memcpy(&type, pkt, sizeof(type));
+		if (is_ctl(type)) {
+			got = recv(sv[1], ctl_reply, sizeof(ctl_reply), MSG_DONTWAIT | MSG_TRUNC);
+			check_ctl_reply(pkt, ctl_reply, got, root, table, tsize, &pool);
+			FUZZ_CHECK(root || !memcmp(before, table, tsize),
+				   "a refused ctl request changed the table");
+			FUZZ_CHECK((srv.conn[0].fd == open_fd) == root,
+				   "ctl request: connection %s", root ? "lost" : "kept");
+			check_table(table, tsize, &pool);
+			if (!root)
+				break;
+			continue;
 		}
 		FUZZ_CHECK(srv.conn[0].fd == open_fd, "well-formed packet lost the connection");
 		check_reply(sv[1], pkt, &pool, &(struct oracle){&conv, pat});
@@ -290,5 +418,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	registry_free(h.reg);
 	cn_pattern_free(pat);
 	free(table);
+	free(before);
 	return 0;
 }

@@ -30,7 +30,7 @@
 #include "../../core/proto.h"
 #include "../../core/table.h"
 
-#define RAW_MAX	      4096 /* bytes in one raw packet */
+#define RAW_MAX	      16384 /* bytes in one raw packet (a MSG_CTL_LIST_REPLY is 9744) */
 #define REPLY_WAIT_MS 3000 /* how long raw waits to see a reply or a close */
 #define FLOOD_MAX     100000
 #define BENCH_MAX     1000000

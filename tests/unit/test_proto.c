@@ -101,6 +101,37 @@ static void message_sizes(void **state)
 	assert_int_equal(offsetof(struct msg_register_reply, type), 0);
 	assert_int_equal(offsetof(struct msg_refresh, type), 0);
 	assert_int_equal(offsetof(struct msg_refresh_reply, type), 0);
+	assert_int_equal(offsetof(struct msg_ctl_list, type), 0);
+	assert_int_equal(offsetof(struct msg_ctl_list_reply, type), 0);
+	assert_int_equal(offsetof(struct msg_ctl_name, type), 0);
+	assert_int_equal(offsetof(struct msg_ctl_peer_reply, type), 0);
+}
+
+/* Each ctl request has a length no other request has: the helper tells
+ * them apart by type and checks the exact length. */
+static void ctl_messages(void **state)
+{
+	uint32_t i, j;
+
+	assert_int_equal(sizeof(struct msg_ctl_list), 8);
+	assert_int_equal(sizeof(struct msg_ctl_name), 8 + AWG_NAME_MAX + 1);
+	/* no padding anywhere: every byte sent is a field the sender set */
+	assert_int_equal(sizeof(struct ctl_peer), AWG_NAME_MAX + 1 + 16 + AWG_KEY_LEN + 5 * 8);
+	assert_int_equal(sizeof(struct msg_ctl_list_reply),
+			 16 + CTL_LIST_PAGE * sizeof(struct ctl_peer));
+	assert_int_equal(sizeof(struct msg_ctl_peer_reply),
+			 8 + sizeof(struct ctl_peer) + AWG_REASON_MAX + 1);
+	for (i = 0; i < CTL_RESULT_COUNT; i++) {
+		assert_non_null(ctl_result_name(i));
+		assert_non_null(ctl_result_reason(i));
+		assert_true(strlen(ctl_result_reason(i)) <= AWG_REASON_MAX);
+		assert_null(strchr(ctl_result_reason(i), '\n'));
+		for (j = i + 1; j < CTL_RESULT_COUNT; j++)
+			assert_string_not_equal(ctl_result_name(i), ctl_result_name(j));
+	}
+	assert_null(ctl_result_name(CTL_RESULT_COUNT));
+	assert_null(ctl_result_reason(UINT32_MAX));
+	assert_string_equal(ctl_result_name(CTL_DENIED), "denied");
 }
 
 int main(void)
@@ -114,6 +145,7 @@ int main(void)
 	    T("proto: a string without NUL is refused", string_unterminated),
 	    T("proto: bytes after the NUL must be zero", string_garbage_after_nul),
 	    T("proto: every message starts with its type", message_sizes),
+	    T("proto: ctl messages have fixed, padding-free sizes and named results", ctl_messages),
 	};
 
 	return RUN(tests);

@@ -37,7 +37,7 @@ frame "short packet closes the connection" 0200
 frame "empty packet closes the connection" ""
 frame "register one byte too long closes the connection" "$(reg_pkt 501)00"
 frame "register one byte short closes the connection" "$(reg_pkt 501 | cut -c3-)"
-frame "unknown type closes the connection" "$(le32 9)$(le32 0)"
+frame "unknown type closes the connection" "$(le32 99)$(le32 0)"
 frame "MSG_HELLO from a client closes the connection" "$(le32 1)$(le32 1)$(zeros 8)"
 frame "a reply type from a client closes the connection" "$(le32 3)$(zeros 220)"
 frame "non-zero reserved in refresh closes the connection" "$(le32 4)$(le32 1)"
