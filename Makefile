@@ -50,7 +50,7 @@ TOOL_SRC  = $(wildcard tests/tools/*.c)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
-PROGS	= $(B)/autowg-addr $(B)/autowg-helper $(B)/autowg-fcgi
+PROGS	= $(B)/autowg-addr $(B)/autowg-ctl $(B)/autowg-helper $(B)/autowg-fcgi
 # Not "TESTS": that is tests/run's selector, and "make check TESTS=..." would override it.
 TEST_PROGS = $(patsubst tests/%.c,$(B)/tests/%,$(UNIT_SRC) $(WGT_SRC) $(FCGIT_SRC))
 TOOLS	= $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(TOOL_SRC))
@@ -81,6 +81,9 @@ $(B)/libfcgi.a: $(call obj,$(FCGI_SRC))
 	rm -f $@; ar rcs $@ $^
 
 $(B)/autowg-addr: $(B)/obj/contrib/autowg-addr.o $(B)/libcore.a
+	$(CC) $(CFLAGS) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
+# autowg-ctl, root's tool for the helper's socket: core only, like the responders' side.
+$(B)/autowg-ctl: $(B)/obj/contrib/autowg-ctl.o $(B)/libcore.a
 	$(CC) $(CFLAGS) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
 $(B)/autowg-helper: $(B)/obj/wg/main.o $(B)/libwg.a $(B)/libcore.a
 	$(CC) $(CFLAGS) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(WG_LIBS) $(CORE_LIBS)
@@ -177,7 +180,7 @@ UNIT_SED = -e '/^ExecStart=/s|/usr/local/|$(PREFIX)/|g' -e '/^Documentation=/s|/
 install: $(PROGS)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UNITDIR)
-	$(INSTALL) -m 0755 $(B)/autowg-helper contrib/autowg-client $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 0755 $(B)/autowg-helper $(B)/autowg-ctl contrib/autowg-client $(DESTDIR)$(SBINDIR)/
 	$(INSTALL) -m 0755 $(B)/autowg-fcgi $(B)/autowg-addr $(DESTDIR)$(BINDIR)/
 	for f in $(MAN1); do sed $(MAN_SED) man/$$f >$(DESTDIR)$(MANDIR)/man1/$$f || exit 1; \
 		chmod 0644 $(DESTDIR)$(MANDIR)/man1/$$f; done
@@ -190,7 +193,8 @@ install: $(PROGS)
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$$f; done
 
 uninstall:
-	rm -f $(DESTDIR)$(SBINDIR)/autowg-helper $(DESTDIR)$(SBINDIR)/autowg-client \
+	rm -f $(DESTDIR)$(SBINDIR)/autowg-helper $(DESTDIR)$(SBINDIR)/autowg-ctl \
+		$(DESTDIR)$(SBINDIR)/autowg-client \
 		$(DESTDIR)$(BINDIR)/autowg-fcgi $(DESTDIR)$(BINDIR)/autowg-addr \
 		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(MAN1)) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(MAN8)) \

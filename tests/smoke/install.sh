@@ -14,10 +14,10 @@ P=$ROOT$PREFIX
 case $B in "$TOP"/*) MB=${B#"$TOP"/} ;; *) MB=$B ;; esac
 mk() { make -C "$TOP" -s --no-print-directory B="$MB" "$@" >"$T_TMP/make.log" 2>&1; }
 
-PROGS_SBIN="autowg-helper autowg-client"
+PROGS_SBIN="autowg-helper autowg-ctl autowg-client"
 PROGS_BIN="autowg-fcgi autowg-addr"
 MAN1="autowg-addr.1"
-MAN8="autowg-helper.8 autowg-fcgi.8 autowg-client.8"
+MAN8="autowg-helper.8 autowg-ctl.8 autowg-fcgi.8 autowg-client.8"
 EXAMPLES="Caddyfile autowg-fcgi.service autowg-helper@.service lighttpd-autowg.conf nginx-autowg.conf"
 UNITS="autowg-fcgi.service autowg-helper@.service"
 
@@ -90,7 +90,7 @@ for page in $MAN1 $MAN8; do
 	fi
 	check "$page: whatis can read its NAME line" quiet lexgrog "$file"
 	want="NAME SYNOPSIS DESCRIPTION OPTIONS ENVIRONMENT FILES EXIT.STATUS EXAMPLES SEE.ALSO"
-	case $name in autowg-helper | autowg-fcgi) want="$want SECURITY" ;; esac
+	case $name in autowg-helper | autowg-fcgi | autowg-ctl) want="$want SECURITY" ;; esac
 	missing=
 	for s in $want; do printf '%s\n' "$TEXT" | grep -qx "$s" || missing="$missing $s"; done
 	expect_eq "$page: has every section" "" "$missing"
