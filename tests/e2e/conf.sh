@@ -25,7 +25,7 @@ verify_unit() {
 
 if command -v systemd-analyze >/dev/null; then
 	verify_unit "$C/autowg-helper@.service" autowg-helper@wg0.service
-	verify_unit "$C/autowg-fcgi.service" autowg-fcgi.service
+	verify_unit "$C/autowg-fcgi@.service" autowg-fcgi@wg0.service
 else
 	not_ok "systemd-analyze is installed (package systemd)"
 fi
@@ -34,10 +34,26 @@ unit_has() { grep -qE "^$2" "$C/$1"; }
 check "helper unit: only CAP_NET_ADMIN and CAP_CHOWN" unit_has autowg-helper@.service 'CapabilityBoundingSet=CAP_NET_ADMIN CAP_CHOWN$'
 check "helper unit: NoNewPrivileges" unit_has autowg-helper@.service 'NoNewPrivileges=yes$'
 check "helper unit: ProtectSystem=strict" unit_has autowg-helper@.service 'ProtectSystem=strict$'
-check "helper unit: RuntimeDirectory=autowg" unit_has autowg-helper@.service 'RuntimeDirectory=autowg$'
+check "helper unit: a RuntimeDirectory per instance, autowg/%i" unit_has autowg-helper@.service 'RuntimeDirectory=autowg/%i$'
+check "responders' unit: a RuntimeDirectory per instance, autowg-fcgi/%i" unit_has autowg-fcgi@.service 'RuntimeDirectory=autowg-fcgi/%i$'
 check "helper unit: restarts on failure" unit_has autowg-helper@.service 'Restart=on-failure$'
 check "helper unit: ordered after wg-quick@%i" unit_has autowg-helper@.service 'After=wg-quick@%i.service'
-fcgi_exec=$(sed -n 's/^ExecStart=//p' "$C/autowg-fcgi.service")
+fcgi_exec=$(sed -n 's/^ExecStart=//p' "$C/autowg-fcgi@.service")
+helper_exec=$(sed -n 's/^ExecStart=//p' "$C/autowg-helper@.service")
+# arg FLAG LINE: the word after FLAG in LINE.
+arg() { printf '%s\n' "$2" | sed -n "s/.* $1 \([^ ]*\).*/\1/p"; }
+expect_eq "helper unit: its socket is in its own RuntimeDirectory" /run/autowg/%i/helper.sock \
+	"$(arg --socket "$helper_exec")"
+expect_eq "responders' unit: they talk to their own interface's helper" \
+	"$(arg --socket "$helper_exec")" "$(arg --socket "$fcgi_exec")"
+expect_eq "responders' unit: spawn-fcgi's socket is in its own RuntimeDirectory" \
+	/run/autowg-fcgi/%i/fcgi.sock "$(arg -s "$fcgi_exec")"
+expect_eq "responders' unit: the pid file is in its own RuntimeDirectory, as PIDFile= says" \
+	"/run/autowg-fcgi/%i/autowg-fcgi.pid /run/autowg-fcgi/%i/autowg-fcgi.pid" \
+	"$(arg -P "$fcgi_exec") $(sed -n 's/^PIDFile=//p' "$C/autowg-fcgi@.service")"
+check "responders' unit: an env file per instance" unit_has autowg-fcgi@.service 'EnvironmentFile=-/etc/autowg/fcgi-%i.env$'
+check "responders' unit: ordered after their helper" unit_has autowg-fcgi@.service 'After=.*autowg-helper@%i.service'
+
 # spawn-fcgi's -n runs exactly one process whatever -F says.
 check "spawn-fcgi line forks two responders (-F 2, no -n)" \
 	bash -c '[[ " $1 " == *" -F 2 "* && " $1 " != *" -n "* ]]' _ "$fcgi_exec"
@@ -54,6 +70,19 @@ for p in 'fastcgi_pass unix:@FCGI_SOCKET@;' 'fastcgi_param SSL_CLIENT_VERIFY $ss
 	check "nginx: '$p' in the /vpn/ location" grep -qF -- "$p" <<<"$loc"
 done
 check "nginx: underscores_in_headers stays off" bash -c '! grep -qE "^\s*underscores_in_headers\s+on" "$1"' _ "$ngx"
+
+# nginx, two interfaces: the same rules, in each interface's location.
+ngm=$C/nginx-autowg-multi.conf
+check "nginx multi: ssl_verify_client on" grep -qE '^\s*ssl_verify_client on;' "$ngm"
+check "nginx multi: never optional_no_ca" bash -c '! grep -qE "^\s*ssl_verify_client\s+optional_no_ca" "$1"' _ "$ngm"
+check "nginx multi: underscores_in_headers stays off" bash -c '! grep -qE "^\s*underscores_in_headers\s+on" "$1"' _ "$ngm"
+for l in devices:DEVICES sensors:SENSORS; do
+	loc=$(sed -n "/location \/${l%%:*}\/ {/,/^\t}/p" "$ngm")
+	for p in "fastcgi_pass unix:@FCGI_SOCKET_${l#*:}@;" 'fastcgi_param SSL_CLIENT_VERIFY $ssl_client_verify;' \
+		'fastcgi_param SSL_CLIENT_S_DN $ssl_client_s_dn;' 'fastcgi_param SSL_CLIENT_CERT $ssl_client_escaped_cert;'; do
+		check "nginx multi: '$p' in the /${l%%:*}/ location" grep -qF -- "$p" <<<"$loc"
+	done
+done
 
 lt=$C/lighttpd-autowg.conf
 for p in 'ssl.verifyclient.activate = "enable"' 'ssl.verifyclient.enforce = "enable"' \

@@ -44,19 +44,39 @@ lab_subst() {
 	if grep -n '@[A-Z_]*@' "$2"; then echo "# unreplaced placeholder in $1" >&2; return 1; fi
 }
 
-# lab_execstart UNIT: the unit's ExecStart= line, with the installed paths
-# replaced by this lab's (binaries from $B, sockets under $LAB) and the
-# system accounts by ones every Debian has (nobody/nogroup for autowg).
+# lab_execstart UNIT [INSTANCE]: the unit's ExecStart= line, with the
+# installed paths replaced by this lab's (binaries from $B, /run/ under
+# $LAB/run/), %i by INSTANCE ($LAB_CIF), $AUTOWG_ARGS by $LAB_HELPER_ARGS and
+# the system accounts by ones every Debian has (nobody/nogroup for autowg).
 lab_execstart() {
 	sed -n 's/^ExecStart=//p' "$1" | sed \
 		-e "s|/usr/local/sbin/autowg-helper|$B/autowg-helper|" \
 		-e "s|/usr/local/bin/autowg-fcgi|$B/autowg-fcgi|" \
-		-e "s|/run/autowg/helper.sock|$LAB_HELPER_SOCK|g" \
-		-e "s|/run/autowg-fcgi/fcgi.sock|$LAB_FCGI_SOCK|g" \
-		-e "s|/run/autowg-fcgi/autowg-fcgi.pid|$LAB/run/fcgi.pid|g" \
+		-e "s| /run/| $LAB/run/|g" \
 		-e "s|-u autowg -g autowg|-u nobody -g nogroup|" \
 		-e "s|--socket-group autowg|--socket-group nogroup|" \
-		-e "s|\\\$AUTOWG_ARGS|$LAB_HELPER_ARGS|" -e "s|%i|$LAB_CIF|g"
+		-e "s|\\\$AUTOWG_ARGS|$LAB_HELPER_ARGS|" -e "s|%i|${2:-$LAB_CIF}|g"
+}
+
+# lab_arg FLAG CMD: the word after FLAG in the command line CMD.
+lab_arg() { printf '%s\n' "$2" | sed -n "s/.* $1 \\([^ ]*\\).*/\\1/p"; }
+
+# lab_rundirs UNIT INSTANCE: what systemd does before ExecStart: each
+# RuntimeDirectory= made under $LAB/run (its parents too), with
+# RuntimeDirectoryMode.
+lab_rundirs() {
+	local d mode
+	mode=$(sed -n 's/^RuntimeDirectoryMode=//p' "$1")
+	for d in $(sed -n 's/^RuntimeDirectory=//p' "$1"); do
+		mkdir -p "$LAB/run/${d//%i/$2}" && chmod "${mode:-0755}" "$LAB/run/${d//%i/$2}" || return 1
+	done
+}
+
+# lab_rundirs_gone UNIT INSTANCE: what systemd does when the unit stops:
+# each RuntimeDirectory= removed with what is in it, its parents kept.
+lab_rundirs_gone() {
+	local d
+	for d in $(sed -n 's/^RuntimeDirectory=//p' "$1"); do rm -rf "${LAB:?}/run/${d//%i/$2}"; done
 }
 
 lab_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
@@ -82,8 +102,6 @@ lab_net() {
 	# Responders run as nobody: they must reach the sockets under $LAB.
 	chmod 0711 "$T_TMP" "$LAB" && chmod 0755 "$LAB/run"
 	LAB_PKI=$LAB/pki
-	LAB_HELPER_SOCK=$LAB/run/helper.sock
-	LAB_FCGI_SOCK=$LAB/run/fcgi.sock
 	LAB_CNS=awc$id
 	LAB_CIF=$(uniq_name awc)
 	lab_say "PKI: fleet CA, server certificate for $LAB_NAME, devices ${LAB_CN[*]:1:n}, a rogue CA"
@@ -144,44 +162,66 @@ lab_caps() {
 	echo "$out"
 }
 
-# lab_helper: the helper, started with conf/autowg-helper@.service's ExecStart
-# and, as systemd would, only the unit's capabilities and NoNewPrivileges.
+# lab_helper [INSTANCE]: the helper, started as systemd starts
+# conf/autowg-helper@.service for INSTANCE ($LAB_CIF): in its
+# RuntimeDirectory, with its ExecStart, only the unit's capabilities and
+# NoNewPrivileges. Sets LAB_HELPER_SOCK and LAB_HELPER_PID; logs to
+# $LAB/helper.log (helper-INSTANCE.log for another instance).
 lab_helper() {
-	local cmd unit=$CONF/autowg-helper@.service
-	cmd="setpriv --bounding-set $(lab_caps "$unit") --no-new-privs $(lab_execstart "$unit")"
+	local cmd unit=$CONF/autowg-helper@.service inst=${1:-$LAB_CIF} log=helper
+	[ "$inst" = "$LAB_CIF" ] || log=helper-$inst
+	cmd="setpriv --bounding-set $(lab_caps "$unit") --no-new-privs $(lab_execstart "$unit" "$inst")"
 	[ -x "$B/autowg-helper" ] || { echo "# $B/autowg-helper is not built" >&2; return 1; }
+	LAB_HELPER_SOCK=$(lab_arg --socket "$cmd")
+	lab_rundirs "$unit" "$inst" || return 1
 	lab_say "helper: $cmd"
 	# shellcheck disable=SC2086 # a command line, split as systemd would
-	ip netns exec "$LAB_CNS" $cmd >"$LAB/helper.log" 2>&1 &
+	ip netns exec "$LAB_CNS" $cmd >"$LAB/$log.log" 2>&1 &
 	LAB_HELPER_PID=$!
 	on_exit "kill $LAB_HELPER_PID; wait $LAB_HELPER_PID; rm -f $LAB_HELPER_SOCK"
-	wait_for 5 test -S "$LAB_HELPER_SOCK" || { lab_log helper; return 1; }
+	# alive too: a socket there may be another helper's
+	wait_for 5 test -S "$LAB_HELPER_SOCK" && sleep 0.2 && kill -0 "$LAB_HELPER_PID" ||
+		{ lab_log "$log"; return 1; }
 }
 
-# lab_fcgi: two responders, started with conf/autowg-fcgi.service's ExecStart
-# and only the unit's capabilities.
+# lab_fcgi [INSTANCE]: two responders, started as systemd starts
+# conf/autowg-fcgi@.service for INSTANCE ($LAB_CIF): in its
+# RuntimeDirectory, with its ExecStart and only the unit's capabilities.
+# They must talk to the socket of lab_helper INSTANCE. Sets LAB_FCGI_SOCK and
+# LAB_FCGI_PIDS.
 lab_fcgi() {
-	local cmd pid unit=$CONF/autowg-fcgi.service
-	cmd="setpriv --bounding-set $(lab_caps "$unit") --no-new-privs $(lab_execstart "$unit")"
+	local cmd pid unit=$CONF/autowg-fcgi@.service inst=${1:-$LAB_CIF} log=fcgi helper_sock
+	[ "$inst" = "$LAB_CIF" ] || log=fcgi-$inst
+	cmd="setpriv --bounding-set $(lab_caps "$unit") --no-new-privs $(lab_execstart "$unit" "$inst")"
 	[ -x "$B/autowg-fcgi" ] || { echo "# $B/autowg-fcgi is not built" >&2; return 1; }
+	LAB_FCGI_SOCK=$(lab_arg -s "$cmd")
+	helper_sock=$(lab_execstart "$CONF/autowg-helper@.service" "$inst")
+	helper_sock=$(lab_arg --socket "$helper_sock")
+	if [ "$(lab_arg --socket "$cmd")" != "$helper_sock" ]; then
+		echo "# the responders' unit talks to $(lab_arg --socket "$cmd"), the helper's listens on $helper_sock" >&2
+		return 1
+	fi
+	lab_rundirs "$unit" "$inst" || return 1
 	lab_say "responders: HTTP_AUTH=<set> $cmd"
 	# shellcheck disable=SC2086
-	HTTP_AUTH=$LAB_AUTH lab_ns "$LAB_CNS" $cmd >"$LAB/fcgi.log" 2>&1 || { lab_log fcgi; return 1; }
-	for pid in $(cat "$LAB/run/fcgi.pid"); do on_exit "kill $pid"; done
+	HTTP_AUTH=$LAB_AUTH lab_ns "$LAB_CNS" $cmd >"$LAB/$log.log" 2>&1 || { lab_log "$log"; return 1; }
+	LAB_FCGI_PIDS=$(cat "$(lab_arg -P "$cmd")")
+	for pid in $LAB_FCGI_PIDS; do on_exit "kill $pid"; done
 	on_exit "rm -f $LAB_FCGI_SOCK"
 	wait_for 5 test -S "$LAB_FCGI_SOCK"
 }
 
 lab_log() { sed "s/^/#   $1: /" "$LAB/$1.log" >&2; }
 
-# lab_web nginx|lighttpd|caddy: the web server with the conf/ file.
+# lab_web nginx|lighttpd|caddy [SITE]: the web server with its conf/ file,
+# or with SITE (another conf/ file, placeholders and all).
 lab_web() {
 	LAB_WEB=$1
-	local d=$LAB/$1
+	local d=$LAB/$1 site=${2:-$CONF/$(lab_web_conf "$1")}
 	mkdir -p "$d" || return 1
 	case $1 in
 	nginx)
-		lab_subst "$CONF/$(lab_web_conf nginx)" "$d/site.conf" || return 1
+		lab_subst "$site" "$d/site.conf" || return 1
 		cp /etc/nginx/fastcgi_params "$d/"
 		cat >"$d/nginx.conf" <<-EOF
 			# lab wrapper: the site is conf/nginx-autowg.conf
@@ -199,7 +239,7 @@ lab_web() {
 		ip netns exec "$LAB_CNS" nginx -c "$d/nginx.conf" >"$LAB/web.log" 2>&1 &
 		;;
 	lighttpd)
-		lab_subst "$CONF/$(lab_web_conf lighttpd)" "$d/site.conf" || return 1
+		lab_subst "$site" "$d/site.conf" || return 1
 		cat >"$d/lighttpd.conf" <<-EOF
 			# lab wrapper: the site is conf/lighttpd-autowg.conf
 			server.document-root = "$d"
@@ -211,7 +251,7 @@ lab_web() {
 		ip netns exec "$LAB_CNS" lighttpd -D -f "$d/lighttpd.conf" >"$LAB/web.log" 2>&1 &
 		;;
 	caddy)
-		lab_subst "$CONF/$(lab_web_conf caddy)" "$d/Caddyfile" || return 1
+		lab_subst "$site" "$d/Caddyfile" || return 1
 		# Caddy keeps state under XDG dirs; keep it inside the lab.
 		XDG_DATA_HOME=$d XDG_CONFIG_HOME=$d HOME=$d \
 			lab_ns "$LAB_CNS" caddy validate --adapter caddyfile --config "$d/Caddyfile" >"$d/validate.log" 2>&1 ||
@@ -223,7 +263,7 @@ lab_web() {
 	esac
 	LAB_WEB_PID=$!
 	on_exit "kill $LAB_WEB_PID; wait $LAB_WEB_PID"
-	lab_say "web server: $1 with conf/$(lab_web_conf "$1"), on 10.77.0.1:443, client certificates required"
+	lab_say "web server: $1 with ${site#"$TOP"/}, on 10.77.0.1:443, client certificates required"
 	wait_for 10 lab_web_up || { lab_log web; return 1; }
 }
 
