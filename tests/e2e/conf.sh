@@ -76,7 +76,7 @@ ngm=$C/nginx-autowg-multi.conf
 check "nginx multi: ssl_verify_client on" grep -qE '^\s*ssl_verify_client on;' "$ngm"
 check "nginx multi: never optional_no_ca" bash -c '! grep -qE "^\s*ssl_verify_client\s+optional_no_ca" "$1"' _ "$ngm"
 check "nginx multi: underscores_in_headers stays off" bash -c '! grep -qE "^\s*underscores_in_headers\s+on" "$1"' _ "$ngm"
-for l in devices:DEVICES sensors:SENSORS; do
+for l in vpn:DEVICES sensors:SENSORS; do
 	loc=$(sed -n "/location \/${l%%:*}\/ {/,/^\t}/p" "$ngm")
 	for p in "fastcgi_pass unix:@FCGI_SOCKET_${l#*:}@;" 'fastcgi_param SSL_CLIENT_VERIFY $ssl_client_verify;' \
 		'fastcgi_param SSL_CLIENT_S_DN $ssl_client_s_dn;' 'fastcgi_param SSL_CLIENT_CERT $ssl_client_escaped_cert;'; do

@@ -15,9 +15,9 @@ HELPER_UNIT=$CONF/autowg-helper@.service
 FCGI_UNIT=$CONF/autowg-fcgi@.service
 CTL=$B/autowg-ctl
 LAB_CN=("" 1001 1002 1003)
-# Interface A ("devices" in the conf file) is the lab's own; B ("sensors")
-# is added beside it with a pool and route of its own.
-A_PREFIX=/devices/ B_PREFIX=/sensors/
+# Interface A ("devices" in the conf file, at /vpn/) is the lab's own; B
+# ("sensors", at /sensors/) is added beside it with a pool and route of its own.
+A_PREFIX=/vpn/ B_PREFIX=/sensors/
 B_ROUTE=fde3:25fb:7f6d::/48 B_POOL=fde3:25fb:7f6d:1::/64 B_CADDR=fde3:25fb:7f6d::1 B_PORT=51821
 A_ARGS="--pool $LAB_POOL --route $LAB_ROUTE --endpoint $LAB_NAME --http-prefix $A_PREFIX --keepalive 25"
 B_ARGS="--pool $B_POOL --route $B_ROUTE --endpoint $LAB_NAME --http-prefix $B_PREFIX --keepalive 25"
@@ -123,6 +123,18 @@ check "device $D1 pings through its new tunnel" lab_ping "${LAB_DNS[1]}" "$LAB_C
 expect_eq "the second interface's devices are untouched" \
 	"$(printf '%s\n' "$(b_ip "$D2")/128 $(lab_dev_key 2)" "$(b_ip "$D3")/128 $(lab_dev_key 3)" | sort)" \
 	"$(lab_ns "$LAB_CNS" wg show "$B_IF" allowed-ips | awk '{ print $2, $1 }' | sort)"
+
+# --- the README's kick, on one interface ---------------------------------------------
+out=$("$CTL" --socket "$LAB/run/autowg/$A_IF/helper.sock" remove "$D1")
+expect_eq "autowg-ctl at the first helper's socket removes device $D1" \
+	"0 removed $D1 $(lab_ip "$D1") key $(lab_dev_key 1)" "$? $out"
+check "device $D1's tunnel is cut: two pings get no answer" \
+	bash -c "! ip netns exec ${LAB_DNS[1]} ping -6 -c 2 -W 1 $LAB_CADDR >/dev/null 2>&1"
+"$CTL" --socket "$LAB/run/autowg/$A_IF/helper.sock" show "$D1" >/dev/null 2>&1
+expect_eq "autowg-ctl show $D1 afterwards: no such device (exit 3)" 3 $?
+expect_eq "the second interface's devices are still untouched" \
+	"$(printf '%s\t%s\t%s\n' "$D2" "$(b_ip "$D2")" "$(lab_dev_key 2)" "$D3" "$(b_ip "$D3")" "$(lab_dev_key 3)" | sort)" \
+	"$(ctl "$LAB/run/autowg/$B_IF/helper.sock" | sort)"
 
 [ "$T_FAILS" -gt 0 ] && for l in helper helper-"$B_IF" fcgi fcgi-"$B_IF" web; do
 	[ -f "$LAB/$l.log" ] && tail -n 20 "$LAB/$l.log" | sed "s/^/#   $l: /"
