@@ -181,6 +181,19 @@ static noreturn void fail_recv(const struct conn *c, int err)
 	fail("no reply from the helper at %s: %s", c->path, strerror(-err));
 }
 
+/* What the operator can do about a failed connect. */
+static const char *connect_hint(int err)
+{
+	if (err == EACCES || err == EPERM)
+		return " (autowg-ctl must run as root)";
+	if (err == ENOENT || err == ECONNREFUSED)
+		return " (is autowg-helper running? each interface's helper has its own socket: "
+		       "--socket /run/autowg/INTERFACE/helper.sock)";
+	if (err == EAGAIN)
+		return " (the helper is not accepting connections: busy or stuck)";
+	return "";
+}
+
 /* Connect and take the hello. The table's descriptor is closed at once:
  * autowg-ctl asks the helper for everything. */
 static void conn_open(struct conn *c)
@@ -192,17 +205,14 @@ static void conn_open(struct conn *c)
 	if (strlen(c->path) >= sizeof(sa.sun_path) || !c->path[0])
 		bad_usage("--socket: not a socket path: ", c->path);
 	memcpy(sa.sun_path, c->path, strlen(c->path));
-	c->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	/* non-blocking: a unix connect waits on a full backlog (a stuck helper) */
+	c->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (c->fd < 0)
 		fail("socket: %s", strerror(errno));
 	if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		err = errno;
 		fprintf(stderr, PROG ": cannot connect to %s: %s%s\n", c->path, strerror(err),
-			err == EACCES || err == EPERM ? " (autowg-ctl must run as root)"
-			: err == ENOENT || err == ECONNREFUSED
-			    ? " (is autowg-helper running? each interface's helper has its own "
-			      "socket: --socket /run/autowg/INTERFACE/helper.sock)"
-			    : "");
+			connect_hint(err));
 		exit(EXIT_FAIL);
 	}
 	err = recv_exact(c, &hello, sizeof(hello), &tfd);

@@ -232,6 +232,19 @@ names=$(ctl list | cut -f1)
 expect_eq "list pages through all of them: each device exactly once" \
 	"$(printf '%s\n' 1001 1002 1004 1005 $(seq 2000 2069) | sort)" "$(printf '%s\n' "$names" | sort)"
 
+# --- a stuck helper ----------------------------------------------------------------------------------
+kill -STOP "$HPID"
+on_exit "kill -CONT $HPID"
+t0=$(date +%s)
+out=$(timeout 60 "$CTL" --socket "$SOCK" list 2>&1)
+rc=$?
+t1=$(date +%s)
+kill -CONT "$HPID"
+expect_eq "a stuck helper: autowg-ctl gives up with exit 1 and says so" \
+	"1 autowg-ctl: no reply from the helper at $SOCK: Connection timed out" "$rc $out"
+check "... after its 10 s limit, not sooner, not much later ($((t1 - t0)) s)" test $((t1 - t0)) -ge 9 -a $((t1 - t0)) -le 20
+expect_eq "after SIGCONT the helper answers autowg-ctl again" 0 "$(ctl list >/dev/null; echo $?)"
+
 # --- the interface down ----------------------------------------------------------------------------
 wgpid=$(pgrep -f "^wireguard-go $IF\$")
 kill "$wgpid"
