@@ -32,7 +32,7 @@ struct options {
 	const char *pool, *route, *endpoint, *http_prefix, *cn_pattern, *converter, *template;
 	const char *socket, *socket_group, *backend, *ifname;
 	uint32_t keepalive, max_peers, expire_after;
-	bool keep_peers, metrics_per_peer;
+	bool keep_peers, metrics_per_peer, install_routes;
 };
 
 static const char usage_text[] =
@@ -70,13 +70,17 @@ static const char usage_text[] =
     "                         bytes received) for that long, %u..%u (default off)\n"
     "  --metrics-per-peer=yes|no  v1/metrics lists every peer (default yes); no\n"
     "                         keeps the totals only\n"
+    "  --install-routes       keep a kernel route per device peer, for BIRD to\n"
+    "                         announce: proto %u (autowg), ADDRESS/128 dev\n"
+    "                         INTERFACE metric 2^31-F, F the freshness of its\n"
+    "                         registration (default off)\n"
     "  --help                 this text\n"
     "  --version              print the version\n";
 
 static void usage(FILE *f)
 {
 	fprintf(f, usage_text, AWG_MAX_PEERS_LIMIT, AWG_MAX_PEERS_DEFAULT, EXPIRE_AFTER_MIN,
-		EXPIRE_AFTER_MAX);
+		EXPIRE_AFTER_MAX, ROUTE_PROTO);
 }
 
 static noreturn void bad_usage(const char *fmt, const char *arg)
@@ -121,7 +125,8 @@ enum {
 	OPT_HTTP_PORT,
 	OPT_KEEP_PEERS,
 	OPT_EXPIRE_AFTER,
-	OPT_METRICS_PER_PEER
+	OPT_METRICS_PER_PEER,
+	OPT_INSTALL_ROUTES
 };
 
 static const struct option long_opts[] = {
@@ -144,6 +149,7 @@ static const struct option long_opts[] = {
     {"keep-peers", no_argument, NULL, OPT_KEEP_PEERS},
     {"expire-after", required_argument, NULL, OPT_EXPIRE_AFTER},
     {"metrics-per-peer", required_argument, NULL, OPT_METRICS_PER_PEER},
+    {"install-routes", no_argument, NULL, OPT_INSTALL_ROUTES},
     {NULL, 0, NULL, 0},
 };
 
@@ -210,6 +216,9 @@ static void parse_args(int argc, char **argv, struct options *o)
 			if (strcmp(optarg, "yes") && strcmp(optarg, "no"))
 				bad_usage("--metrics-per-peer '%s': use yes or no", optarg);
 			o->metrics_per_peer = !strcmp(optarg, "yes");
+			break;
+		case OPT_INSTALL_ROUTES:
+			o->install_routes = true;
 			break;
 		case OPT_HELP:
 			usage(stdout);
@@ -399,6 +408,13 @@ static void start(const struct options *o, struct config *cf, struct helper *h, 
 
 	if (!if_nametoindex(o->ifname))
 		fatal("%s: no such interface", o->ifname);
+	/* subscribed to route changes before the first dump: none is missed */
+	if (o->install_routes && (ret = routes_open(&cf->pool, &h->routes)))
+		fatal("--install-routes: cannot open rtnetlink: %s", strerror(-ret));
+	if (h->routes) {
+		rc.routes = &route_rtnl_ops;
+		rc.routes_ctx = h->routes;
+	}
 	ret = shm_table_create(&h->shm, o->max_peers, &why);
 	if (ret)
 		fatal("shared table of %u entries: %s: %s", o->max_peers, why, strerror(-ret));
@@ -442,17 +458,20 @@ int main(int argc, char **argv)
 	signals();
 	start(&o, &cf, &h, &srv);
 	log_info("started on %s (%s backend): endpoint %s, key %s, pool %s, route %s, "
-		 "converter %s, %zu static peer%s, table of %u, socket %s%s%s",
+		 "converter %s, %zu static peer%s, table of %u, socket %s%s%s%s%.0u%s",
 		 o.ifname, h.ops->name, h.settings.endpoint, h.settings.pubkey, h.settings.pool,
 		 h.settings.route, converter_kind_name(cf.conv.kind), registry_static_count(h.reg),
 		 registry_static_count(h.reg) == 1 ? "" : "s", o.max_peers, o.socket,
 		 o.keep_peers ? ", keeping the pool's peers" : "",
-		 o.expire_after ? ", expiring quiet peers" : "");
+		 o.expire_after ? ", expiring quiet peers" : "",
+		 o.install_routes ? ", installing routes (protocol " : "",
+		 o.install_routes ? ROUTE_PROTO : 0, o.install_routes ? ")" : "");
 	server_run(&srv, &h, &stop);
 	log_info("stopping: %u peer%s registered", registry_count(h.reg),
 		 registry_count(h.reg) == 1 ? "" : "s");
 	server_close(&srv);
 	registry_free(h.reg);
+	routes_close(h.routes);
 	shm_table_close(&h.shm);
 	cn_pattern_free(cf.pattern);
 	return 0;

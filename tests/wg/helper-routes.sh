@@ -1,0 +1,171 @@
+#!/bin/bash
+# --install-routes against real wireguard-go and the real kernel routing
+# table of a network namespace: one route "ADDR/128 dev IF proto 213 metric
+# 2^31 - F" per device peer, F the seconds since 2020-01-01 of its
+# registration, following the peers: registration, key replacement (one
+# route, fresher), a route removed behind the helper's back, expiry, the
+# start-up flush of stale routes, --keep-peers across a restart, the
+# interface going away and coming back. Without the flag no route is ever
+# touched.
+. "$(dirname "$0")/helper-lib.sh"
+
+EPOCH=1577836800 # 2020-01-01T00:00:00Z
+SPAN=2147483648  # 2^31
+hl_setup
+ip -n "$NS" -6 addr add fde3:25fb:7f6c::1/48 dev "$IF" nodad
+
+# routes: the proto 213 routes on the interface, main table, "ADDR DEV
+# METRIC" per line, sorted.
+routes() {
+	ip -n "$NS" -6 route show table main proto 213 | awk -v ifn="$IF" '{
+		for (i = 2; i < NF; i++) { if ($i == "dev") d = $(i + 1); if ($i == "metric") m = $(i + 1) }
+		if (d == ifn) print $1, d, m }' | sort
+}
+# has_route ROUTE-SPEC...: ip finds such a route.
+has_route() { [ -n "$(ip -n "$NS" -6 route show "$@")" ]; }
+# all_routes: every IPv6 route of the namespace, every table.
+all_routes() { ip -n "$NS" -6 route show table all | sort; }
+metric_of() { routes | awk -v a="$1" '$1 == a { print $3 }'; }
+now_f() { echo $(($(date +%s) - EPOCH)); }
+# fresh_between NAME ADDR F0 F1: ADDR has exactly one route, on IF, whose
+# freshness lies in [F0, F1].
+fresh_between() {
+	local got f
+	got=$(routes | awk -v a="$2" '$1 == a')
+	f=$((SPAN - $(echo "$got" | awk '{ print $3 }' | head -n 1)))
+	if [ "$(echo "$got" | grep -c .)" = 1 ] && [ "$(echo "$got" | awk '{ print $2 }')" = "$IF" ] &&
+		[ "$f" -ge "$3" ] && [ "$f" -le "$4" ]; then
+		ok "$1"
+	else
+		not_ok "$1" "want one route for $2 on $IF with freshness in [$3, $4]" "got: $got (freshness $f)"
+	fi
+}
+
+# --- without --install-routes, no route is ever touched -------------------------
+DUM=$(uniq_name vro) # another interface: one end of a veth pair (no dummy module here)
+ip -n "$NS" link add "$DUM" type veth peer name "$(uniq_name vrp)"
+ip -n "$NS" link set "$DUM" up
+ip -n "$NS" -6 route add fde3:25fb:7f6c:1::5/128 dev "$DUM" proto bird metric 1000
+ip -n "$NS" -6 route add fde3:25fb:7f6c:1::6/128 dev "$IF" proto 213 metric 1000
+before=$(all_routes)
+check "helper starts without --install-routes" start_helper --expire-after 1
+expect_eq "a registration without --install-routes: 200" "200 ok" "$(reply_of 7 "$(newkey)")"
+gone7() { [ -z "$(dump | awk -F'\t' '$4 == "fde3:25fb:7f6c:1::7/128"')" ]; }
+check "... it expires" wait_for 10 gone7
+expect_eq "... and the routing table is exactly as before (a proto 213 route on the interface included)" \
+	"$before" "$(all_routes)"
+expect_eq "metrics: autowg_routes 0" "autowg_routes 0" "$(cgi metrics | grep '^autowg_routes ')"
+check "helper stops" stop_helper
+ip -n "$NS" -6 route del fde3:25fb:7f6c:1::5/128 dev "$DUM" proto bird metric 1000
+
+# --- the start-up flush ---------------------------------------------------------
+# Left on the interface by an earlier run: a pool /128 (::6 above) and a
+# prefix, both proto 213; not ours: proto 213 on another interface, another
+# protocol on our interface.
+ip -n "$NS" -6 route add fde3:25fb:7f6c:9::/64 dev "$IF" proto 213 metric 77
+ip -n "$NS" -6 route add fde3:25fb:7f6c:1::8/128 dev "$DUM" proto 213 metric 77
+ip -n "$NS" -6 route add fde3:25fb:7f6c:1::9/128 dev "$IF" proto static metric 77
+check "helper starts with --install-routes" start_helper --install-routes
+expect_eq "the start-up flush removes the stale proto 213 routes on the interface" "" "$(routes)"
+expect_match "... and logs each" "removing stale route fde3:25fb:7f6c:9::/64 metric 77 \(protocol 213" \
+	"$(cat "$HLOG")"
+check "... leaves proto 213 on another interface alone" \
+	has_route fde3:25fb:7f6c:1::8/128 dev "$DUM" proto 213 metric 77
+check "... and another protocol on the interface too" \
+	has_route fde3:25fb:7f6c:1::9/128 dev "$IF" proto static metric 77
+ip -n "$NS" -6 route del fde3:25fb:7f6c:1::9/128 dev "$IF" proto static metric 77
+ip -n "$NS" -6 route del fde3:25fb:7f6c:1::8/128 dev "$DUM" proto 213 metric 77
+
+# --- registrations ---------------------------------------------------------------
+K1=$(newkey) K2=$(newkey) K3=$(newkey)
+f0=$(now_f)
+expect_eq "device 1234 registers" "200 ok" "$(reply_of 1234 "$K1")"
+f1=$(now_f)
+fresh_between "its route: fde3:25fb:7f6c:1::1234/128 dev $IF proto 213, metric 2^31 - (seconds since 2020)" \
+	fde3:25fb:7f6c:1::1234 "$f0" "$f1"
+m1=$(metric_of fde3:25fb:7f6c:1::1234)
+expect_match "the registration's log line names the route" \
+	"register 1234 fde3:25fb:7f6c:1::1234 key .*: ok, route metric $m1 \(freshness $((SPAN - m1))\)" \
+	"$(cat "$HLOG")"
+expect_eq "the same key again: the route stays as it was" "200 same $m1" \
+	"$(reply_of 1234 "$K1") $(metric_of fde3:25fb:7f6c:1::1234)"
+expect_eq "a new key for 1234: replaced" "200 replaced" "$(reply_of 1234 "$K2")"
+m2=$(metric_of fde3:25fb:7f6c:1::1234)
+expect_eq "... still one route for it" 1 "$(routes | grep -c '^fde3:25fb:7f6c:1::1234 ')"
+check "... fresher: its metric is lower ($m1 -> $m2)" test "$m2" -lt "$m1"
+expect_eq "device 42 registers" "200 ok" "$(reply_of 42 "$K3")"
+expect_eq "two devices, two routes" "fde3:25fb:7f6c:1::1234 $IF;fde3:25fb:7f6c:1::42 $IF;" \
+	"$(routes | awk '{ printf "%s %s;", $1, $2 }')"
+expect_eq "metrics: autowg_routes 2" "autowg_routes 2" "$(cgi metrics | grep '^autowg_routes ')"
+expect_eq "a refused registration adds no route" "409 key_taken 2" \
+	"$(reply_of 43 "$K3") $(routes | grep -c .)"
+
+# --- a route removed behind the helper's back comes back ------------------------
+m42=$(metric_of fde3:25fb:7f6c:1::42)
+ip -n "$NS" -6 route del fde3:25fb:7f6c:1::42/128 dev "$IF" proto 213 metric "$m42"
+back42() { [ "$(metric_of fde3:25fb:7f6c:1::42)" = "$m42" ]; }
+check "a route removed by someone else is back within 3 s, the same" wait_for 3 back42
+expect_match "... and the log says so" \
+	"the route of 42 fde3:25fb:7f6c:1::42 metric $m42 was removed by someone else" "$(cat "$HLOG")"
+expect_match "... and that it came back" "1 route added again" "$(cat "$HLOG")"
+
+# --- SIGTERM leaves routes as it leaves peers; --keep-peers keeps both -----------
+check "helper stops (SIGTERM)" stop_helper
+before=$(routes)
+expect_eq "after SIGTERM the routes stay, as the peers do" 2 "$(echo "$before" | grep -c .)"
+check "helper starts with --install-routes --keep-peers" start_helper --install-routes --keep-peers
+expect_eq "the kept peers keep their routes, metrics unchanged (nothing for BGP to see)" \
+	"$before" "$(routes)"
+expect_match "... logged" "routes: 2 kept, 0 added, 0 stale removed, 0 missing" "$(cat "$HLOG")"
+K4=$(newkey)
+expect_eq "the kept device 42 registers with a new key" "200 replaced" "$(reply_of 42 "$K4")"
+check "... its route is fresher than the kept one" test "$(metric_of fde3:25fb:7f6c:1::42)" -lt "$m42"
+expect_eq "... one route still" 1 "$(routes | grep -c '^fde3:25fb:7f6c:1::42 ')"
+
+# --- the interface goes away and comes back: the routes with it -----------------
+before=$(routes | awk '{ print $1, $3 }')
+wgpid=$(pgrep -f "^wireguard-go $IF\$")
+kill "$wgpid"
+wait_for 5 bash -c "! ip -n $NS link show $IF" >/dev/null 2>&1
+wait_for 3 grep -q "interface lost" "$HLOG"
+expect_eq "the interface gone: its routes with it" "" "$(routes)"
+ip netns exec "$NS" wireguard-go "$IF" >>"$T_TMP/wggo-$IF.log" 2>&1
+wait_for 5 test -S "/var/run/wireguard/$IF.sock"
+wgx set "$IF" private-key "$T_TMP/$IF.key" listen-port "$PORT"
+ip -n "$NS" link set "$IF" up
+back() { [ "$(routes | awk '{ print $1, $3 }')" = "$before" ] && [ "$(routes | awk '{ print $2 }' | sort -u)" = "$IF" ]; }
+if wait_for 4 back; then
+	ok "the interface back: every route back on it, metrics unchanged"
+else
+	not_ok "the interface back: every route back on it, metrics unchanged" "want: $before" "got: $(routes)"
+fi
+expect_eq "metrics: autowg_routes 2" "autowg_routes 2" "$(cgi metrics | grep '^autowg_routes ')"
+check "helper stops" stop_helper
+
+# --- expiry takes the route; a restart without --keep-peers flushes them --------
+check "helper starts with --install-routes --keep-peers --expire-after 2" \
+	start_helper --install-routes --keep-peers --expire-after 2
+expect_eq "a device that will never shake hands registers" "200 ok" "$(reply_of 77 "$(newkey)")"
+expect_eq "... with a route" 1 "$(routes | grep -c '^fde3:25fb:7f6c:1::77 ')"
+gone77() { [ -z "$(routes | grep '^fde3:25fb:7f6c:1::77 ')" ]; }
+check "it expires: its route goes" wait_for 10 gone77
+check "helper stops" stop_helper
+check "helper starts with --install-routes, without --keep-peers" start_helper --install-routes
+expect_eq "the pool flushed, the routes too" "" "$(routes)$(dump | tail -n +2)"
+expect_eq "metrics: autowg_routes 0" "autowg_routes 0" "$(cgi metrics | grep '^autowg_routes ')"
+
+# --- ip -6 route show proto autowg, with conf/rt_protos.d/autowg.conf -----------
+expect_eq "register 1234 again" "200 ok" "$(reply_of 1234 "$(newkey)")"
+mkdir -p "$T_TMP/iproute2"
+cp -r /etc/iproute2/. "$T_TMP/iproute2/"
+mkdir -p "$T_TMP/iproute2/rt_protos.d"
+cp "$TOP/conf/rt_protos.d/autowg.conf" "$T_TMP/iproute2/rt_protos.d/"
+# in a mount namespace of its own: the machine's /etc is never touched
+named=$(unshare -m sh -c "mount --bind '$T_TMP/iproute2' /etc/iproute2 &&
+	ip -n '$NS' -6 route show table main proto autowg && ip -n '$NS' -6 route show table main")
+expect_match "with conf/rt_protos.d/autowg.conf, ip -6 route show proto autowg lists the route" \
+	"^fde3:25fb:7f6c:1::1234 dev $IF metric" "$named"
+expect_match "... and ip names the protocol autowg" "fde3:25fb:7f6c:1::1234 dev $IF proto autowg metric" \
+	"$named"
+check "helper stops" stop_helper
+done_testing
