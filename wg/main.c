@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <net/if.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include "../core/key.h"
 #include "../core/pattern.h"
 #include "../core/proto.h"
+#include "fresh.h"
 #include "helper.h"
 #include "log.h"
 #include "server.h"
@@ -32,6 +34,7 @@ struct options {
 	const char *pool, *route, *endpoint, *http_prefix, *cn_pattern, *converter, *template;
 	const char *socket, *socket_group, *backend, *ifname;
 	uint32_t keepalive, max_peers, expire_after;
+	int64_t fresh_offset;
 	bool keep_peers, metrics_per_peer, install_routes;
 };
 
@@ -74,13 +77,16 @@ static const char usage_text[] =
     "                         announce: proto %u (autowg), ADDRESS/128 dev\n"
     "                         INTERFACE metric 2^31-F, F the freshness of its\n"
     "                         registration (default off)\n"
+    "  --freshness-offset SECONDS  a test aid: shift the clock freshness is read\n"
+    "                         from by SECONDS, -%lld..%lld, as if this\n"
+    "                         concentrator's clock were skewed (default 0)\n"
     "  --help                 this text\n"
     "  --version              print the version\n";
 
 static void usage(FILE *f)
 {
 	fprintf(f, usage_text, AWG_MAX_PEERS_LIMIT, AWG_MAX_PEERS_DEFAULT, EXPIRE_AFTER_MIN,
-		EXPIRE_AFTER_MAX, ROUTE_PROTO);
+		EXPIRE_AFTER_MAX, ROUTE_PROTO, FRESH_OFFSET_MAX, FRESH_OFFSET_MAX);
 }
 
 static noreturn void bad_usage(const char *fmt, const char *arg)
@@ -106,6 +112,21 @@ static uint32_t parse_u32(const char *flag, const char *text, uint32_t min, uint
 	return (uint32_t)v;
 }
 
+static int64_t parse_i64(const char *flag, const char *text, int64_t min, int64_t max)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (!*text || *end || errno || v < min || v > max) {
+		fprintf(stderr, LOG_PREFIX "%s: '%s' is not a number from %lld to %lld\n", flag,
+			text, (long long)min, (long long)max);
+		exit(EXIT_USAGE);
+	}
+	return v;
+}
+
 enum {
 	OPT_POOL = 256,
 	OPT_ROUTE,
@@ -126,7 +147,8 @@ enum {
 	OPT_KEEP_PEERS,
 	OPT_EXPIRE_AFTER,
 	OPT_METRICS_PER_PEER,
-	OPT_INSTALL_ROUTES
+	OPT_INSTALL_ROUTES,
+	OPT_FRESH_OFFSET
 };
 
 static const struct option long_opts[] = {
@@ -150,6 +172,7 @@ static const struct option long_opts[] = {
     {"expire-after", required_argument, NULL, OPT_EXPIRE_AFTER},
     {"metrics-per-peer", required_argument, NULL, OPT_METRICS_PER_PEER},
     {"install-routes", no_argument, NULL, OPT_INSTALL_ROUTES},
+    {"freshness-offset", required_argument, NULL, OPT_FRESH_OFFSET},
     {NULL, 0, NULL, 0},
 };
 
@@ -219,6 +242,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 			break;
 		case OPT_INSTALL_ROUTES:
 			o->install_routes = true;
+			break;
+		case OPT_FRESH_OFFSET:
+			o->fresh_offset = parse_i64("--freshness-offset", optarg, -FRESH_OFFSET_MAX,
+						    FRESH_OFFSET_MAX);
 			break;
 		case OPT_HELP:
 			usage(stdout);
@@ -363,6 +390,8 @@ static void check_config(const struct options *o, struct helper *h, struct confi
 			 o->expire_after, o->keepalive);
 	if (o->template && kind != CONVERTER_METANS)
 		log_warn("--metans-template is only used by --converter metans");
+	if (o->fresh_offset && !o->install_routes)
+		log_warn("--freshness-offset is only used by --install-routes");
 	if (!pool_route_check(&cf->pool, &cf->route, &why))
 		fatal("--pool %s, --route %s: %s", o->pool, o->route, why);
 	if (!converter_init(&cf->conv, kind, &cf->pool, o->template, &why))
@@ -414,6 +443,7 @@ static void start(const struct options *o, struct config *cf, struct helper *h, 
 	if (h->routes) {
 		rc.routes = &route_rtnl_ops;
 		rc.routes_ctx = h->routes;
+		rc.fresh_offset = o->fresh_offset;
 	}
 	ret = shm_table_create(&h->shm, o->max_peers, &why);
 	if (ret)
@@ -443,6 +473,22 @@ static void start(const struct options *o, struct config *cf, struct helper *h, 
 	h->next_check_ms = helper_now_ms() + HELPER_CHECK_MS;
 }
 
+/* ", installing routes (...)" for the start-up line, or "". */
+static const char *routes_text(const struct options *o)
+{
+	static char text[128];
+	char offset[48] = "";
+
+	if (!o->install_routes)
+		return "";
+	if (o->fresh_offset)
+		snprintf(offset, sizeof(offset), ", clock offset %+" PRId64 " s", o->fresh_offset);
+	snprintf(text, sizeof(text),
+		 ", installing routes (protocol %u, freshness now %" PRIu32 "%s)", ROUTE_PROTO,
+		 fresh_clock(time(NULL), o->fresh_offset), offset);
+	return text;
+}
+
 int main(int argc, char **argv)
 {
 	static struct server srv;
@@ -458,14 +504,12 @@ int main(int argc, char **argv)
 	signals();
 	start(&o, &cf, &h, &srv);
 	log_info("started on %s (%s backend): endpoint %s, key %s, pool %s, route %s, "
-		 "converter %s, %zu static peer%s, table of %u, socket %s%s%s%s%.0u%s",
+		 "converter %s, %zu static peer%s, table of %u, socket %s%s%s%s",
 		 o.ifname, h.ops->name, h.settings.endpoint, h.settings.pubkey, h.settings.pool,
 		 h.settings.route, converter_kind_name(cf.conv.kind), registry_static_count(h.reg),
 		 registry_static_count(h.reg) == 1 ? "" : "s", o.max_peers, o.socket,
 		 o.keep_peers ? ", keeping the pool's peers" : "",
-		 o.expire_after ? ", expiring quiet peers" : "",
-		 o.install_routes ? ", installing routes (protocol " : "",
-		 o.install_routes ? ROUTE_PROTO : 0, o.install_routes ? ")" : "");
+		 o.expire_after ? ", expiring quiet peers" : "", routes_text(&o));
 	server_run(&srv, &h, &stop);
 	log_info("stopping: %u peer%s registered", registry_count(h.reg),
 		 registry_count(h.reg) == 1 ? "" : "s");

@@ -168,4 +168,68 @@ expect_match "with conf/rt_protos.d/autowg.conf, ip -6 route show proto autowg l
 expect_match "... and ip names the protocol autowg" "fde3:25fb:7f6c:1::1234 dev $IF proto autowg metric" \
 	"$named"
 check "helper stops" stop_helper
+
+# --- the freshness clock: --freshness-offset, and newer than any route known ----
+# bad_flag NAME MSG FLAGS...: exit 2 and MSG, nothing started.
+bad_flag() {
+	local name=$1 want=$2 out rc
+	shift 2
+	out=$("$HELPER" --pool "$POOL" --route "$ROUTE" --endpoint vpn.example.com \
+		--socket "$T_TMP/never.sock" "$@" nosuchif0 2>&1)
+	rc=$?
+	expect_eq "$name" "2 autowg-helper: $want" "$rc $(head -n 1 <<<"$out")"
+}
+bad_flag "--freshness-offset past 2^31 - 1: exit 2, the range named" \
+	"--freshness-offset: '2147483648' is not a number from -2147483647 to 2147483647" \
+	--install-routes --freshness-offset 2147483648
+bad_flag "--freshness-offset not a number: exit 2" \
+	"--freshness-offset: '1h' is not a number from -2147483647 to 2147483647" \
+	--install-routes --freshness-offset 1h
+out=$("$HELPER" --pool "$POOL" --route "$ROUTE" --endpoint x --socket "$T_TMP/never.sock" \
+	--freshness-offset 5 nosuchif0 2>&1)
+expect_match "--freshness-offset without --install-routes: a warning" \
+	"--freshness-offset is only used by --install-routes" "$out"
+# Routes of another protocol, as BIRD installs them for devices that
+# registered at another concentrator: one there before the helper starts
+# (learned from the dump), one added while it runs (from a notification).
+far1=$(($(now_f) + 1000000)) # a concentrator whose clock runs 11 days ahead
+ip -n "$NS" -6 route add fde3:25fb:7f6c:1::501/128 via fe80::99 dev "$DUM" proto bird metric $((SPAN - far1))
+day=86400
+check "helper starts with --install-routes --freshness-offset $day" \
+	start_helper --install-routes --freshness-offset $day
+expect_match "the start-up line names the clock and its offset" \
+	"installing routes \(protocol 213, freshness now [0-9]+, clock offset \+$day s\)" "$(cat "$HLOG")"
+f0=$(now_f)
+expect_eq "device 500 registers" "200 ok" "$(reply_of 500 "$(newkey)")"
+f1=$(now_f)
+fresh_between "with --freshness-offset $day its freshness is a day ahead of the clock" \
+	fde3:25fb:7f6c:1::500 $((f0 + day)) $((f1 + day))
+expect_eq "device 501, whose route elsewhere is 11 days ahead, registers" "200 ok" \
+	"$(reply_of 501 "$(newkey)")"
+expect_eq "... its freshness is one more than that route's (learned from the dump)" \
+	$((SPAN - far1 - 1)) "$(metric_of fde3:25fb:7f6c:1::501)"
+far2=$(($(now_f) + 2000000))
+ip -n "$NS" -6 route add fde3:25fb:7f6c:1::502/128 via fe80::99 dev "$DUM" proto bird metric $((SPAN - far2))
+expect_eq "device 502 registers after a route 23 days ahead appeared for it" "200 ok" \
+	"$(reply_of 502 "$(newkey)")"
+expect_eq "... one more than that route's (learned from a notification)" \
+	$((SPAN - far2 - 1)) "$(metric_of fde3:25fb:7f6c:1::502)"
+ip -n "$NS" -6 route add fde3:25fb:7f6c:1::503/128 via fe80::99 dev "$DUM" proto bird \
+	metric $((SPAN - $(now_f) + 5000))
+f0=$(now_f)
+expect_eq "device 503, with an older route elsewhere, registers" "200 ok" "$(reply_of 503 "$(newkey)")"
+f1=$(now_f)
+fresh_between "... its freshness is the clock's (with the offset)" \
+	fde3:25fb:7f6c:1::503 $((f0 + day)) $((f1 + day))
+expect_eq "device 502 registers with a new key" "200 replaced" "$(reply_of 502 "$(newkey)")"
+expect_eq "... one more than its own route" $((SPAN - far2 - 2)) "$(metric_of fde3:25fb:7f6c:1::502)"
+check "helper stops" stop_helper
+check "helper starts with --install-routes --freshness-offset -$day" \
+	start_helper --install-routes --freshness-offset -$day
+f0=$(now_f)
+expect_eq "device 504 registers" "200 ok" "$(reply_of 504 "$(newkey)")"
+f1=$(now_f)
+fresh_between "with --freshness-offset -$day its freshness is a day behind the clock" \
+	fde3:25fb:7f6c:1::504 $((f0 - day)) $((f1 - day))
+check "helper stops" stop_helper
 done_testing
