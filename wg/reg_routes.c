@@ -11,9 +11,17 @@
  * else, or with the interface) is added again every second until it is
  * back, and the log says so: the registry, the interface and the routing
  * table never disagree silently.
+ *
+ * Moved: a route of another protocol for an entry's address that is at
+ * least as fresh as the entry's own means its device registered at another
+ * concentrator later (on a tie the route reflector's tie-break chose the
+ * other already). The entry goes, peer and route, logged and counted. The
+ * helper hears of such routes from the kernel's notifications, and checks
+ * every entry after each dump of the routing table.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +31,8 @@
 #include "registry_priv.h"
 
 #define LOG_GONE_MAX 4 /* lost routes named per batch of notifications */
+
+static void repair(struct registry *r, bool tell);
 
 static struct prefix6 host_route(const uint8_t addr[16])
 {
@@ -176,6 +186,87 @@ static void own_routes(struct registry *r, const struct own_route *own, size_t n
 	}
 }
 
+/* Entry s's device registered elsewhere later: a route at least as fresh
+ * as its own is known. *known is that route's freshness. */
+static bool has_moved(struct registry *r, uint32_t s, uint32_t *known)
+{
+	if (!(r->slot[s].flags & TABLE_ENTRY_USED) || r->fresh[s] == FRESH_NONE)
+		return false;
+	*known = r->cfg.routes->known(r->cfg.routes_ctx, r->slot[s].addr);
+	return *known != FRESH_NONE && *known >= r->fresh[s];
+}
+
+static void log_moved(const struct registry *r, uint32_t s, uint32_t known)
+{
+	char a[AWG_ADDR_TEXT_MAX + 1];
+
+	addr6_format(r->slot[s].addr, a);
+	log_info("moved %s %s: a route of another protocol with freshness %" PRIu32
+		 " (metric %" PRIu32 ") is at least as fresh as its own %" PRIu32
+		 ": the device registered elsewhere later; peer and route removed",
+		 r->slot[s].name, a, known, fresh_metric(known), r->fresh[s]);
+}
+
+/* The entries of which[0..n) whose devices moved go, peers in one apply.
+ * When that fails nothing changes, and the next repair tries again. */
+static void moved(struct registry *r, const uint32_t *which, uint32_t n)
+{
+	struct wg_change *ch = calloc(n ? n : 1, sizeof(*ch));
+	uint32_t *gone = calloc(n ? n : 1, sizeof(*gone));
+	uint32_t i, m = 0, known;
+	int ret;
+
+	if (!ch || !gone) {
+		r->moved_pending = true;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (!has_moved(r, which[i], &known))
+			continue;
+		ch[m].op = WG_CHANGE_REMOVE;
+		memcpy(ch[m].key, r->slot[which[i]].key, AWG_KEY_LEN);
+		gone[m++] = which[i];
+	}
+	ret = m ? r->cfg.ops->apply(r->cfg.ifname, ch, m) : 0;
+	if (ret) {
+		log_warn("%s: removing %" PRIu32 " moved peer%s failed: %s; trying again",
+			 r->cfg.ifname, m, m == 1 ? "" : "s", strerror(-ret));
+		r->check = ret;
+		r->moved_pending = true;
+		goto out;
+	}
+	for (i = 0; i < m; i++) {
+		has_moved(r, gone[i], &known);
+		log_moved(r, gone[i], known);
+		slot_drop(r, gone[i]);
+	}
+	if (m)
+		table_count_moved(r->cfg.table, m);
+out:
+	if (ch)
+		sodium_memzero(ch, (n ? n : 1) * sizeof(*ch));
+	free(ch);
+	free(gone);
+}
+
+/* Every entry: after a dump, and when a move could not be carried out. */
+static void moved_all(struct registry *r)
+{
+	uint32_t s, end, n = 0, *which;
+
+	r->moved_pending = false;
+	which = calloc(r->count ? r->count : 1, sizeof(*which));
+	if (!which) {
+		r->moved_pending = true;
+		return;
+	}
+	for (s = 0, end = slot_end(r); s < end && n < r->count; s++)
+		if (r->slot[s].flags & TABLE_ENTRY_USED)
+			which[n++] = s;
+	moved(r, which, n);
+	free(which);
+}
+
 /* Add the missing routes; tell, when told to, which came back. */
 static void repair(struct registry *r, bool tell)
 {
@@ -234,20 +325,29 @@ void registry_routes_sync(struct registry *r, const struct own_route *own, size_
 	log_info("%s: routes: %" PRIu32 " kept, %" PRIu32 " added, %" PRIu32
 		 " stale removed, %" PRIu32 " missing",
 		 r->cfg.ifname, kept, r->n_routed - before, removed, registry_unrouted(r));
+	moved_all(r);
 }
 
 void registry_route_events(struct registry *r, const struct route_event *ev, size_t n)
 {
 	char a[AWG_ADDR_TEXT_MAX + 1];
-	uint32_t s, gone = 0;
+	uint32_t s, gone = 0, *which, n_which = 0, k;
 	size_t i;
 
-	if (!r->cfg.routes)
+	if (!r->cfg.routes || !n)
 		return;
+	which = calloc(n, sizeof(*which));
 	for (i = 0; i < n; i++) {
+		s = entry_at(r, ev[i].addr);
+		if (ev[i].kind == ROUTE_EV_FOREIGN && s != HINDEX_NONE) {
+			for (k = 0; k < n_which && which[k] != s; k++)
+				;
+			if (which && k == n_which)
+				which[n_which++] = s;
+			r->moved_pending |= !which;
+		}
 		if (ev[i].kind != ROUTE_EV_OWN_GONE)
 			continue;
-		s = entry_at(r, ev[i].addr);
 		if (s == HINDEX_NONE || !r->routed[s] || ev[i].metric != fresh_metric(r->fresh[s]))
 			continue; /* one we removed ourselves */
 		routed_set(r, s, false);
@@ -261,9 +361,14 @@ void registry_route_events(struct registry *r, const struct route_event *ev, siz
 	if (gone > LOG_GONE_MAX)
 		log_warn("%s: ... and %" PRIu32 " more routes removed by someone else",
 			 r->cfg.ifname, gone - LOG_GONE_MAX);
+	if (which)
+		moved(r, which, n_which);
+	free(which);
 }
 
 void registry_routes_repair(struct registry *r)
 {
+	if (r->cfg.routes && r->moved_pending)
+		moved_all(r);
 	repair(r, true);
 }

@@ -36,7 +36,8 @@ struct registry {
 	uint32_t *fresh;
 	bool *routed;
 	uint32_t n_routed;
-	int repair_err; /* the last repair's failure, logged once */
+	int repair_err;	    /* the last repair's failure, logged once */
+	bool moved_pending; /* a move could not be carried out: try again */
 };
 
 bool registry_is_ours(const struct registry *r, const uint8_t key[AWG_KEY_LEN]);

@@ -169,6 +169,67 @@ expect_match "... and ip names the protocol autowg" "fde3:25fb:7f6c:1::1234 dev 
 	"$named"
 check "helper stops" stop_helper
 
+# --- moved: a fresher route elsewhere takes the device away ----------------------
+# Routes as BIRD installs them on a concentrator for devices that registered
+# at another one: proto bird, via a next hop, metric 2^31 - their freshness.
+elsewhere() { # ADDR METRIC [add|append]
+	ip -n "$NS" -6 route "${3:-add}" "$1/128" via fe80::99 dev "$DUM" proto bird metric "$2"
+}
+check "helper starts with --install-routes" start_helper --install-routes
+K600=$(newkey) K601=$(newkey) K602=$(newkey)
+for n in 600 601 602; do
+	eval "k=\$K$n"
+	expect_eq "device $n registers" "200 ok" "$(reply_of $n "$k")"
+done
+m600=$(metric_of fde3:25fb:7f6c:1::600) m601=$(metric_of fde3:25fb:7f6c:1::601)
+m602=$(metric_of fde3:25fb:7f6c:1::602)
+t0=$(date +%s%N)
+elsewhere fde3:25fb:7f6c:1::600 $((m600 - 10)) # registered elsewhere 10 s later
+moved600() { [ -z "$(allowed_ips "$K600")" ] && [ -z "$(metric_of fde3:25fb:7f6c:1::600)" ]; }
+if wait_for 5 moved600; then
+	ok "a fresher route elsewhere: peer and route gone within 5 s ($((($(date +%s%N) - t0) / 1000000)) ms)"
+else
+	not_ok "a fresher route elsewhere: peer and route gone within 5 s" "peer: $(allowed_ips "$K600")" \
+		"routes: $(routes)"
+fi
+expect_match "... logged: moved, with both freshnesses" \
+	"moved 600 fde3:25fb:7f6c:1::600: a route of another protocol with freshness $((SPAN - m600 + 10)) \(metric $((m600 - 10))\) is at least as fresh as its own $((SPAN - m600))" \
+	"$(cat "$HLOG")"
+expect_eq "... counted: autowg_moved_total 1" "autowg_moved_total 1" \
+	"$(cgi metrics | grep '^autowg_moved_total ')"
+expect_eq "... gone from peers.json" "601 602" "$(cgi peers.json | jq -r 'keys | join(" ")')"
+check "... the route elsewhere is left alone" has_route fde3:25fb:7f6c:1::600/128 proto bird
+elsewhere fde3:25fb:7f6c:1::601 $((m601 + 100)) # an older registration elsewhere
+ip -n "$NS" -6 route add fde3:25fb:7f6c:1::600/120 via fe80::99 dev "$DUM" proto bird metric 1
+sleep 2
+expect_eq "an older route elsewhere, or a fresh prefix that is no /128: peer and route stay" \
+	"fde3:25fb:7f6c:1::601/128 $m601" "$(allowed_ips "$K601") $(metric_of fde3:25fb:7f6c:1::601)"
+# BIRD cannot install a route with the very metric of ours (the kernel says
+# EEXIST); "append" can, and a tie means the route reflector chose the other.
+elsewhere fde3:25fb:7f6c:1::602 "$m602" append
+moved602() { [ -z "$(allowed_ips "$K602")" ] && [ -z "$(metric_of fde3:25fb:7f6c:1::602)" ]; }
+check "a route elsewhere exactly as fresh (a tie): moved too" wait_for 5 moved602
+expect_eq "device 600 registers here again" "200 ok" "$(reply_of 600 "$(newkey)")"
+expect_eq "... one fresher than the route elsewhere" $((m600 - 11)) "$(metric_of fde3:25fb:7f6c:1::600)"
+sleep 1
+expect_eq "... and stays" 1 "$(routes | grep -c '^fde3:25fb:7f6c:1::600 ')"
+expect_eq "metrics: autowg_moved_total 2, autowg_routes 2" "autowg_routes 2;autowg_moved_total 2;" \
+	"$(cgi metrics | grep -E '^autowg_(routes|moved_total) ' | tr '\n' ';')"
+# A kept peer whose device registered elsewhere while the helper was stopped.
+check "helper stops" stop_helper
+elsewhere fde3:25fb:7f6c:1::601 $((m601 - 5)) append
+check "helper starts with --install-routes --keep-peers" start_helper --install-routes --keep-peers
+expect_eq "the kept peer whose device registered elsewhere since is gone at start-up" "" \
+	"$(allowed_ips "$K601")$(metric_of fde3:25fb:7f6c:1::601)"
+expect_match "... logged" "moved 601 fde3:25fb:7f6c:1::601: " "$(cat "$HLOG")"
+expect_eq "... the other kept peer stays" 1 "$(routes | grep -c '^fde3:25fb:7f6c:1::600 ')"
+check "helper stops" stop_helper
+for r in "600/128 metric $((m600 - 10))" "600/120 metric 1" "601/128 metric $((m601 + 100))" \
+	"601/128 metric $((m601 - 5))" "602/128 metric $m602"; do
+	ip -n "$NS" -6 route del fde3:25fb:7f6c:1::${r% metric *} via fe80::99 dev "$DUM" proto bird metric "${r#* metric }"
+done
+expect_eq "(the routes elsewhere removed again)" "" "$(ip -n "$NS" -6 route show proto bird)"
+
 # --- the freshness clock: --freshness-offset, and newer than any route known ----
 # bad_flag NAME MSG FLAGS...: exit 2 and MSG, nothing started.
 bad_flag() {

@@ -195,7 +195,8 @@ static void device_free(struct wg_device *d)
 }
 
 /* A registry with --install-routes over an interface holding p[0..n)
- * (--keep-peers keeps them), synced against a routing table holding own. */
+ * (--keep-peers keeps them), synced against a routing table holding own
+ * and the routes elsewhere set up before (fix_free forgets those). */
 static struct fix *fix_new(bool keep, const struct fake_peer *p, size_t n,
 			   const struct own_route *own, size_t n_own)
 {
@@ -206,7 +207,8 @@ static struct fix *fix_new(bool keep, const struct fake_peer *p, size_t n,
 	const char *why;
 	char err[128];
 
-	memset(&fr, 0, sizeof(fr));
+	fr.n_own = fr.adds = fr.dels = fr.own_at_apply = 0;
+	fr.fail_add = 0;
 	memset(&fake, 0, sizeof(fake));
 	assert_true(prefix6_parse(POOL, &pool, &why));
 	assert_true(converter_init(&f->conv, CONVERTER_DIRECT_BCD, &pool, NULL, &why));
@@ -239,6 +241,7 @@ static void fix_free(struct fix *f)
 	cn_pattern_free(f->pat);
 	free(f->table);
 	free(f);
+	memset(&fr, 0, sizeof(fr));
 }
 
 static uint32_t reg_at(struct fix *f, const char *cn, int keyn, int64_t now)
@@ -510,6 +513,129 @@ static void route_removed_by_someone_else_comes_back(void **state)
 	fix_free(f);
 }
 
+static uint64_t moved_count(struct fix *f)
+{
+	struct table_counters c;
+
+	assert_true(table_read_counters(f->table, f->size, &c));
+	return c.moved;
+}
+
+/* The kernel tells of a route of another protocol for addr. */
+static void route_elsewhere(struct fix *f, const char *addr, uint32_t fresh)
+{
+	struct route_event ev = {.kind = ROUTE_EV_FOREIGN, .metric = 2147483648u - fresh};
+
+	foreign(addr, fresh);
+	addr_of(addr, ev.addr);
+	registry_route_events(f->r, &ev, 1);
+}
+
+static void fresher_route_elsewhere_moves_the_device(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+	uint8_t k1[AWG_KEY_LEN];
+
+	(void)state;
+	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
+	assert_int_equal(reg_at(f, "42", 2, T1000), REG_OK);
+	fake.calls = 0;
+	route_elsewhere(f, "fde3:25fb:7f6c:1::1234", 1001);
+	key_of(1, k1);
+	assert_int_equal(fake.calls, 1);
+	assert_int_equal(fake.n, 1);
+	assert_int_equal(fake.ch[0].op, WG_CHANGE_REMOVE);
+	assert_memory_equal(fake.ch[0].key, k1, AWG_KEY_LEN);
+	assert_int_equal(fake.n_peers, 1);
+	assert_int_equal(registry_count(f->r), 1);
+	assert_int_equal(routes_of("fde3:25fb:7f6c:1::1234", NULL), 0);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M1000);
+	assert_int_equal(moved_count(f), 1);
+	assert_int_equal(routes_gauge(f), 1);
+	/* the device back here: newer than the route elsewhere */
+	assert_int_equal(reg_at(f, "1234", 3, T1000), REG_OK);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000 - 2);
+	route_elsewhere(f, "fde3:25fb:7f6c:1::1234", 1001); /* told again: still older */
+	assert_int_equal(registry_count(f->r), 2);
+	fix_free(f);
+}
+
+static void a_tie_moves_an_older_route_does_not(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+
+	(void)state;
+	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
+	assert_int_equal(reg_at(f, "42", 2, T1000), REG_OK);
+	fake.calls = 0;
+	route_elsewhere(f, "fde3:25fb:7f6c:1::42", 999);
+	route_elsewhere(f, "fde3:25fb:7f6c:1::7", 5000); /* no such device here */
+	assert_int_equal(fake.calls, 0);
+	assert_int_equal(registry_count(f->r), 2);
+	/* the same freshness: the route reflector chose the other one */
+	route_elsewhere(f, "fde3:25fb:7f6c:1::1234", 1000);
+	assert_int_equal(registry_count(f->r), 1);
+	assert_int_equal(moved_count(f), 1);
+	fix_free(f);
+}
+
+static void a_move_the_interface_refuses_is_tried_again(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+
+	(void)state;
+	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
+	fake.fail = -EIO;
+	route_elsewhere(f, "fde3:25fb:7f6c:1::1234", 2000);
+	assert_int_equal(registry_count(f->r), 1);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000);
+	assert_int_equal(moved_count(f), 0);
+	assert_int_equal(registry_take_check(f->r), -EIO);
+	fake.fail = 0;
+	registry_routes_repair(f->r);
+	assert_int_equal(registry_count(f->r), 0);
+	assert_int_equal(fake.n_peers, 0);
+	assert_int_equal(moved_count(f), 1);
+	fix_free(f);
+}
+
+static void a_dump_finds_devices_that_moved(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+	struct own_route own[2] = {{.dst = {.len = 128}, .metric = M1000},
+				   {.dst = {.len = 128}, .metric = M1000}};
+
+	(void)state;
+	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
+	assert_int_equal(reg_at(f, "42", 2, T1000), REG_OK);
+	addr_of("fde3:25fb:7f6c:1::1234", own[0].dst.addr);
+	addr_of("fde3:25fb:7f6c:1::42", own[1].dst.addr);
+	/* learned while the interface was away: no event, the dump tells */
+	foreign("fde3:25fb:7f6c:1::42", 1500);
+	registry_routes_sync(f->r, own, 2);
+	assert_int_equal(registry_count(f->r), 1);
+	assert_int_equal(routes_of("fde3:25fb:7f6c:1::42", NULL), 0);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000);
+	assert_int_equal(moved_count(f), 1);
+	fix_free(f);
+}
+
+static void kept_peer_registered_elsewhere_since_goes(void **state)
+{
+	const struct fake_peer p[] = {{5, "fde3:25fb:7f6c:1::42/128", T1000 + 500}};
+	struct fix *f;
+
+	(void)state;
+	/* while this helper was stopped, its device registered elsewhere */
+	foreign("fde3:25fb:7f6c:1::42", 1600);
+	f = fix_new(true, p, 1, NULL, 0);
+	assert_int_equal(registry_count(f->r), 0);
+	assert_int_equal(fake.n_peers, 0);
+	assert_int_equal(fr.n_own, 0);
+	assert_int_equal(moved_count(f), 1);
+	fix_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -527,6 +653,11 @@ int main(void)
 	    cmocka_unit_test(kept_peer_keeps_the_route_of_the_earlier_run),
 	    cmocka_unit_test(kept_peer_without_a_route_takes_its_handshake),
 	    cmocka_unit_test(route_removed_by_someone_else_comes_back),
+	    cmocka_unit_test(fresher_route_elsewhere_moves_the_device),
+	    cmocka_unit_test(a_tie_moves_an_older_route_does_not),
+	    cmocka_unit_test(a_move_the_interface_refuses_is_tried_again),
+	    cmocka_unit_test(a_dump_finds_devices_that_moved),
+	    cmocka_unit_test(kept_peer_registered_elsewhere_since_goes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
