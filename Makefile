@@ -223,7 +223,12 @@ $(B)/bench/peers-render: $(B)/obj/bench/peers-render.o $(B)/libfcgi.a $(B)/libco
 bench: $(PROGS) $(B)/tests/tools/awg-call $(B)/bench/noop-fcgi $(B)/bench/peers-render
 	B=$(B) bench/run.sh
 
-.PHONY: bench
+# What --install-routes costs the helper (issue 11): CPU per registration
+# with and without it, per move. Root, a minute or two.
+bench-routes: $(PROGS) $(B)/tests/tools/awg-call
+	B=$(B) bench/routes.sh
+
+.PHONY: bench bench-routes
 
 clean:
 	rm -rf $(B)

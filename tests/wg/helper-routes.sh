@@ -293,4 +293,35 @@ f1=$(now_f)
 fresh_between "with --freshness-offset -$day its freshness is a day behind the clock" \
 	fde3:25fb:7f6c:1::504 $((f0 - day)) $((f1 - day))
 check "helper stops" stop_helper
+
+# --- a route that cannot be added: the registration is refused, no peer set -----
+# With IPv6 off on the interface the kernel refuses routes through it.
+check "helper starts with --install-routes" start_helper --install-routes
+K700=$(newkey) K701=$(newkey)
+expect_eq "device 700 registers" "200 ok" "$(reply_of 700 "$K700")"
+m700=$(metric_of fde3:25fb:7f6c:1::700)
+ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$IF.disable_ipv6=1"
+on_exit "ip netns exec $NS sysctl -qw net.ipv6.conf.$IF.disable_ipv6=0"
+read -r status result _ _ reason <<<"$(call register 701 "$K701")"
+expect_eq "a registration whose route cannot be added: 503, and why" \
+	"503 unavailable WireGuard interface unavailable: its route cannot be installed" \
+	"$status $result $reason"
+expect_eq "... its peer is not set, and no route" "" "$(allowed_ips "$K701")$(metric_of fde3:25fb:7f6c:1::701)"
+expect_match "... the log says why" "route for 701 not installed: Permission denied" "$(cat "$HLOG")"
+lost700() { grep -q "1 route cannot be added: Permission denied; trying again every second" "$HLOG"; }
+check "device 700's route, gone with IPv6, cannot be added again: logged" wait_for 3 lost700
+expect_eq "... the peer stays; metrics: autowg_peers_managed 1, autowg_routes 0" \
+	"fde3:25fb:7f6c:1::700/128 autowg_peers_managed 1;autowg_routes 0;" \
+	"$(allowed_ips "$K700") $(cgi metrics | grep -E '^autowg_(peers_managed|routes) ' | tr '\n' ';')"
+sleep 1.5
+expect_eq "... logged once, not every second" 1 \
+	"$(grep -c "route cannot be added: Permission denied" "$HLOG")"
+mark=$(wc -l <"$HLOG")
+ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$IF.disable_ipv6=0"
+back700() { [ "$(metric_of fde3:25fb:7f6c:1::700)" = "$m700" ]; }
+check "IPv6 back: device 700's route is back within 3 s, the same" wait_for 3 back700
+expect_match "... logged" "1 route added again" "$(tail -n +$((mark + 1)) "$HLOG")"
+expect_eq "device 701 registers now" "200 ok 1" \
+	"$(reply_of 701 "$K701") $(routes | grep -c '^fde3:25fb:7f6c:1::701 ')"
+check "helper stops" stop_helper
 done_testing
