@@ -30,7 +30,8 @@
 #include "log.h"
 #include "registry_priv.h"
 
-#define LOG_GONE_MAX 4 /* lost routes named per batch of notifications */
+#define LOG_GONE_MAX	 4  /* lost routes named per batch of notifications */
+#define REPAIR_FAILS_MAX 16 /* failed adds before a pass over missing routes stops */
 
 static void repair(struct registry *r, bool tell);
 
@@ -267,15 +268,18 @@ static void moved_all(struct registry *r)
 	free(which);
 }
 
-/* Add the missing routes; tell, when told to, which came back. */
+/* Add the missing routes; tell, when told to, which came back. A pass
+ * stops after REPAIR_FAILS_MAX failures: when the interface refuses
+ * routes (down, IPv6 off) it refuses them all, and the next pass is a
+ * second away. */
 static void repair(struct registry *r, bool tell)
 {
-	uint32_t s, end, fixed = 0, failed = 0;
+	uint32_t s, end, fixed = 0, failed = 0, missing;
 	int ret, err = 0;
 
 	if (!r->cfg.routes || r->n_routed == r->count)
 		return;
-	for (s = 0, end = slot_end(r); s < end; s++) {
+	for (s = 0, end = slot_end(r); s < end && failed < REPAIR_FAILS_MAX; s++) {
 		if (!(r->slot[s].flags & TABLE_ENTRY_USED) || r->routed[s])
 			continue;
 		ret = add(r, r->slot[s].addr, r->fresh[s]);
@@ -287,12 +291,14 @@ static void repair(struct registry *r, bool tell)
 		routed_set(r, s, true);
 		fixed++;
 	}
+	missing = registry_unrouted(r);
 	if (fixed && tell)
 		log_info("%s: %" PRIu32 " route%s added again", r->cfg.ifname, fixed,
 			 fixed == 1 ? "" : "s");
 	if (failed && err != r->repair_err)
-		log_warn("%s: %" PRIu32 " route%s cannot be added: %s; trying again every second",
-			 r->cfg.ifname, failed, failed == 1 ? "" : "s", strerror(-err));
+		log_warn("%s: %" PRIu32 " route%s missing, cannot be added: %s; trying again every "
+			 "second",
+			 r->cfg.ifname, missing, missing == 1 ? "" : "s", strerror(-err));
 	r->repair_err = err;
 }
 

@@ -308,14 +308,14 @@ expect_eq "a registration whose route cannot be added: 503, and why" \
 	"$status $result $reason"
 expect_eq "... its peer is not set, and no route" "" "$(allowed_ips "$K701")$(metric_of fde3:25fb:7f6c:1::701)"
 expect_match "... the log says why" "route for 701 not installed: Permission denied" "$(cat "$HLOG")"
-lost700() { grep -q "1 route cannot be added: Permission denied; trying again every second" "$HLOG"; }
+lost700() { grep -q "1 route missing, cannot be added: Permission denied; trying again every second" "$HLOG"; }
 check "device 700's route, gone with IPv6, cannot be added again: logged" wait_for 3 lost700
 expect_eq "... the peer stays; metrics: autowg_peers_managed 1, autowg_routes 0" \
 	"fde3:25fb:7f6c:1::700/128 autowg_peers_managed 1;autowg_routes 0;" \
 	"$(allowed_ips "$K700") $(cgi metrics | grep -E '^autowg_(peers_managed|routes) ' | tr '\n' ';')"
 sleep 1.5
 expect_eq "... logged once, not every second" 1 \
-	"$(grep -c "route cannot be added: Permission denied" "$HLOG")"
+	"$(grep -c "route missing, cannot be added: Permission denied" "$HLOG")"
 mark=$(wc -l <"$HLOG")
 ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$IF.disable_ipv6=0"
 back700() { [ "$(metric_of fde3:25fb:7f6c:1::700)" = "$m700" ]; }

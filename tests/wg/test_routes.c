@@ -22,7 +22,7 @@
 #include "../../wg/registry.h"
 
 #define FAKE_CHANGES_MAX 64
-#define CAPACITY	 8
+#define CAPACITY	 24
 #define POOL		 "fde3:25fb:7f6c:1::/64"
 #define T1000		 (1577836800 + 1000) /* 1000 s after 2020-01-01T00:00:00Z */
 #define M1000		 2147482648u	     /* 2^31 - 1000 */
@@ -513,6 +513,36 @@ static void route_removed_by_someone_else_comes_back(void **state)
 	fix_free(f);
 }
 
+/* With the interface refusing routes a pass gives up after 16 failures:
+ * a second later it tries again. */
+static void a_refused_pass_stops_early(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+	struct route_event ev[20];
+	char cn[8];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 20; i++) {
+		snprintf(cn, sizeof(cn), "%d", 100 + i);
+		assert_int_equal(reg_at(f, cn, 100 + i, T1000), REG_OK);
+		ev[i] = (struct route_event){.kind = ROUTE_EV_OWN_GONE, .metric = M1000};
+		memcpy(ev[i].addr, fr.own[i].dst.addr, 16);
+	}
+	fr.n_own = 0; /* the interface went down: every route with it */
+	registry_route_events(f->r, ev, 20);
+	assert_int_equal(registry_unrouted(f->r), 20);
+	fr.fail_add = -ENETDOWN;
+	fr.adds = 0;
+	registry_routes_repair(f->r);
+	assert_int_equal(fr.adds, 16);
+	fr.fail_add = 0;
+	registry_routes_repair(f->r);
+	assert_int_equal(registry_unrouted(f->r), 0);
+	assert_int_equal(fr.n_own, 20);
+	fix_free(f);
+}
+
 static uint64_t moved_count(struct fix *f)
 {
 	struct table_counters c;
@@ -653,6 +683,7 @@ int main(void)
 	    cmocka_unit_test(kept_peer_keeps_the_route_of_the_earlier_run),
 	    cmocka_unit_test(kept_peer_without_a_route_takes_its_handshake),
 	    cmocka_unit_test(route_removed_by_someone_else_comes_back),
+	    cmocka_unit_test(a_refused_pass_stops_early),
 	    cmocka_unit_test(fresher_route_elsewhere_moves_the_device),
 	    cmocka_unit_test(a_tie_moves_an_older_route_does_not),
 	    cmocka_unit_test(a_move_the_interface_refuses_is_tried_again),
