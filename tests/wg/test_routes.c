@@ -228,7 +228,8 @@ static struct fix *fix_new(bool keep, const struct fake_peer *p, size_t n,
 	d = device(p, n);
 	assert_int_equal(registry_sync(f->r, d), 0);
 	device_free(d);
-	memcpy(fr.own, own, n_own * sizeof(*own));
+	if (n_own)
+		memcpy(fr.own, own, n_own * sizeof(*own));
 	fr.n_own = n_own;
 	registry_routes_sync(f->r, own, n_own);
 	registry_set_up(f->r, true);
