@@ -105,6 +105,8 @@ expect_eq "two devices, two routes" "fde3:25fb:7f6c:1::1234 $IF;fde3:25fb:7f6c:1
 expect_eq "metrics: autowg_routes 2" "autowg_routes 2" "$(cgi metrics | grep '^autowg_routes ')"
 expect_eq "a refused registration adds no route" "409 key_taken 2" \
 	"$(reply_of 43 "$K3") $(routes | grep -c .)"
+expect_eq "a device removed with autowg-ctl loses its route at once" "200 ok 3 2" \
+	"$(reply_of 44 "$(newkey)") $(routes | grep -c .) $("$B/autowg-ctl" --socket "$SOCK" remove 44 >/dev/null && routes | grep -c .)"
 
 # --- a route removed behind the helper's back comes back ------------------------
 m42=$(metric_of fde3:25fb:7f6c:1::42)
