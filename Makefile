@@ -200,8 +200,8 @@ uninstall:
 
 .PHONY: install uninstall
 
-# Benchmark (issue 7): the whole lab under wrk, figures to stdout and
-# bench/results.txt, PASS/MISS per goal (bench/README.md). Root, about 8 minutes.
+# Benchmark: the whole lab under wrk, figures to stdout and bench/results.txt,
+# PASS/MISS per goal (bench/README.md says which and why). Root, about 8 minutes.
 # bench/noop-fcgi is the ceiling: a do-nothing responder linking only libfcgi.
 $(B)/obj/bench/%.o: bench/%.c
 	@mkdir -p $(@D)
