@@ -2,6 +2,7 @@
 #   make            build every program into build/
 #   make check      build and run every test; last line "N passed, N failed"
 #   make deps       install the Debian packages the build and tests need
+#   make demo       autowg working in network namespaces, narrated, then removed
 #   make CC=clang   the same with clang;  make check SANITIZE=1  with ASan/UBSan
 .POSIX:
 .SUFFIXES:
@@ -111,9 +112,10 @@ deps:
 	@tools/deps
 
 # The whole thing on one machine, narrated, then removed again (root).
-# Installs what is missing first, so a fresh machine needs only this.
+# Installs what is missing of the demo's packages first (only those: not
+# the test tool chain), so a fresh machine needs only this.
 demo:
-	@tools/deps
+	@tools/deps demo
 	$(MAKE) B=$(B) all
 	B=$(B) tools/demo
 
