@@ -70,3 +70,11 @@ wait_for() {
 	for ((i = 0; i < t * 10; i++)); do "$@" && return 0; sleep 0.1; done
 	return 1
 }
+
+# tree_files: the repository's files, NUL-separated, relative to $TOP: what
+# git tracks plus new files it would track (not ignored), never build output.
+tree_files() {
+	local f
+	git -C "$TOP" ls-files -z --cached --others --exclude-standard |
+		while IFS= read -r -d '' f; do [ -e "$TOP/$f" ] && printf '%s\0' "$f"; done
+}
