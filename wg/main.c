@@ -71,7 +71,11 @@ static const char usage_text[] =
     "  --metrics-per-peer=yes|no  v1/metrics lists every peer (default yes); no\n"
     "                         keeps the totals only\n"
     "  --help                 this text\n"
-    "  --version              print the version\n";
+    "  --version              print the version\n"
+    "\n"
+    "Environment:\n"
+    "  WG_SOCKET_DIR          directory of userspace WireGuard's UAPI sockets\n"
+    "                         (default " WG_SOCKET_DIR_DEFAULT "); ignored when set-id\n";
 
 static void usage(FILE *f)
 {
