@@ -96,7 +96,7 @@ write_conf() {
 		echo "api_endpoint=https://vpn.test/case/$1"
 		echo "cert=$D/pki/dev-1234.crt"
 		echo "key=$D/pki/dev-1234.key"
-		echo "ca=$D/pki/fleet-ca.crt"
+		echo "ca=$D/pki/server-ca.crt"
 	} >"$D/autowg.conf"
 }
 

@@ -36,6 +36,7 @@ fi
 
 # norm: one name a line from tokens such as "--pool", "--metrics-per-peer=yes|no",
 # "-p,": the flag, variable or key itself.
+# shellcheck disable=SC2016 # backquotes, not an expansion
 norm() { sed -E 's/[=,].*$//; s/^`//; s/`$//' | grep -E '^(--?[A-Za-z][A-Za-z0-9-]*|[A-Za-z][A-Za-z0-9_]*)$' | sort -u; }
 
 # readme_names PROG: the first column of the README's table for PROG.
@@ -112,7 +113,7 @@ for path in "${PROGS[@]}"; do
 			"README.md has no table after <!-- flags: $p --> under \"Flags and variables\""
 		continue
 	fi
-	check "$p --help defines flags (parsed: $(echo $h))" test -n "$h"
+	check "$p --help defines flags (parsed: ${h//$'\n'/ })" test -n "$h"
 	expect_eq "README's list for $p names exactly what $p --help defines" \
 		"not in README: ; not in --help: " \
 		"not in README: $(only_in "$h" "$r"); not in --help: $(only_in "$r" "$h")"
@@ -122,8 +123,9 @@ for path in "${PROGS[@]}"; do
 		continue
 	fi
 	c=$(code_names "$p")
+	# shellcheck disable=SC2086 # a list
 	missing=$(only_in "$c" "$(printf '%s\n' "$h" ${REFUSED[$p]:-} | sort -u)")
-	check "$p's code reads options and variables (found: $(echo $c))" test -n "$c"
+	check "$p's code reads options and variables (found: ${c//$'\n'/ })" test -n "$c"
 	expect_eq "$p --help names every long option and variable its code reads" "" "$missing"
 
 	for f in ${REFUSED[$p]:-}; do

@@ -74,6 +74,7 @@ while IFS=: read -r f n m; do
 	rel=../${rel%%[!A-Za-z0-9_./-]*}
 	inside "$ROOT/$(dirname "$f")/$rel" || bad+=("$f:$n: $rel")
 done < <(hits '(^|[[:space:]"'"'"'(<=,])(\.\./)+[A-Za-z0-9_.][A-Za-z0-9_./-]*')
+# shellcheck disable=SC2016 # the pattern is for a literal $(dirname ...)
 while IFS=: read -r f n m; do
 	rel=${m#*\)/}
 	inside "$ROOT/$(dirname "$f")/$rel" || bad+=("$f:$n: $m")
