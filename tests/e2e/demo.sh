@@ -106,12 +106,8 @@ for prog in "${RAN[@]}"; do
 	done
 	[ "$covered" -eq 1 ] || uncovered+=("$prog (package $pkg)")
 done
-if [ ${#uncovered[@]} -eq 0 ]; then
-	ok "every program make demo runs comes from tools/deps demo, its dependencies, or every Debian"
-else
-	not_ok "every program make demo runs comes from tools/deps demo, its dependencies, or every Debian" \
-		"make demo on a fresh machine would not find:" "${uncovered[@]}"
-fi
+expect_none "every program make demo runs comes from tools/deps demo, its dependencies, or every Debian" \
+	"make demo on a fresh machine would not find:" "${uncovered[@]}"
 
 # used PKG: a file of PKG was opened or executed.
 used() {
@@ -133,10 +129,6 @@ for p in "${DEMO[@]}"; do
 	fi
 	unused+=("$p")
 done
-if [ ${#unused[@]} -eq 0 ]; then
-	ok "every package tools/deps demo installs is used by make demo"
-else
-	not_ok "every package tools/deps demo installs is used by make demo" \
-		"installed for nothing:" "${unused[@]}"
-fi
+expect_none "every package tools/deps demo installs is used by make demo" \
+	"installed for nothing:" "${unused[@]}"
 done_testing

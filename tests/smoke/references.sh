@@ -43,11 +43,7 @@ while IFS=: read -r f n m; do
 	[ -e "$p" ] || [ -e "$p.c" ] || [ -e "$p.sh" ] || compgen -G "$p" >/dev/null ||
 		git check-ignore -q "$p/" || bad+=("$f:$n: $p")
 done < <(hits "(^|[^A-Za-z0-9_./\$-])($dirs_re)/[A-Za-z0-9_./@*-]*[A-Za-z0-9_*]")
-if [ ${#bad[@]} -eq 0 ]; then
-	ok "every path into the tree that a file names exists"
-else
-	not_ok "every path into the tree that a file names exists" "a reader cannot open:" "${bad[@]}"
-fi
+expect_none "every path into the tree that a file names exists" "a reader cannot open:" "${bad[@]}"
 
 # 2. Documents by bare name (README.md), found at the top or beside the
 # file that names them; a name with a directory is a path, checked by 1 when
@@ -57,11 +53,7 @@ while IFS=: read -r f n m; do
 	p=${m#"${m%%[A-Za-z0-9_]*}"}
 	[ -e "$p" ] || [ -e "$(dirname "$f")/$p" ] || bad+=("$f:$n: $p")
 done < <(hits '(^|[^A-Za-z0-9_./$-])[A-Za-z0-9_][A-Za-z0-9_.-]*\.md\b')
-if [ ${#bad[@]} -eq 0 ]; then
-	ok "every .md document a file names is in the tree"
-else
-	not_ok "every .md document a file names is in the tree" "not in the repository:" "${bad[@]}"
-fi
+expect_none "every .md document a file names is in the tree" "not in the repository:" "${bad[@]}"
 
 # 3. Relative paths stay inside: a path starting with ".." from the file's
 # directory, one after $(dirname "$0") likewise, one after $TOP from the
@@ -83,29 +75,17 @@ while IFS=: read -r f n m; do
 	rel=${m#*/}
 	inside "$ROOT/$rel" || bad+=("$f:$n: $m")
 done < <(hits '\$\{?TOP\}?/(\.\./)+[A-Za-z0-9_./-]*')
-if [ ${#bad[@]} -eq 0 ]; then
-	ok "no relative path leaves the tree"
-else
-	not_ok "no relative path leaves the tree" "outside the repository:" "${bad[@]}"
-fi
+expect_none "no relative path leaves the tree" "outside the repository:" "${bad[@]}"
 
 # 4. This machine's layout: the tree's own path, or a directory beside it.
 bad=()
 mapfile -t bad < <(grep -nF -- "$ROOT" "${TEXT[@]}")
 parent=$(dirname "$ROOT")
 [ "$parent" = / ] || mapfile -t -O ${#bad[@]} bad < <(grep -nF -- "$parent/" "${TEXT[@]}")
-if [ ${#bad[@]} -eq 0 ]; then
-	ok "no file names where this tree lies ($ROOT) or what lies beside it"
-else
-	not_ok "no file names where this tree lies ($ROOT) or what lies beside it" "${bad[@]}"
-fi
+expect_none "no file names where this tree lies ($ROOT) or what lies beside it" "named in:" "${bad[@]}"
 
 # 5. Things only the authors could look up.
 mapfile -t bad < <(grep -nE -- '\b[Ii]ssues? #?[0-9]+|#[0-9]+ \(issue|\b[Tt]he seed\b|\bseed'"'"'s\b|\b[Tt]he brief\b' "${TEXT[@]}")
-if [ ${#bad[@]} -eq 0 ]; then
-	ok "no reference to an issue, a seed or a brief that is not in the tree"
-else
-	not_ok "no reference to an issue, a seed or a brief that is not in the tree" \
-		"say what is meant, or point into the tree (docs/design.md, bench/README.md):" "${bad[@]}"
-fi
+expect_none "no reference to an issue, a seed or a brief that is not in the tree" \
+	"say what is meant, or point into the tree (docs/design.md, bench/README.md):" "${bad[@]}"
 done_testing
