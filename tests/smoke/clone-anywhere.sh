@@ -32,9 +32,10 @@ else
 	not_ok "the copy is a git repository of its own, holding those $n files" "$(cat "$T_TMP/git.log")"
 fi
 
-# Nothing of the outer run may leak in: the copy finds its own top and
-# builds into its own build/.
-run_there() { (cd "$DEST" && env -u TOP -u TESTS B=build "$@"); }
+# Nothing of the outer run may leak in (make passes its command line on in
+# MAKEFLAGS, e.g. B=build-asan): the copy finds its own top and builds into
+# its own build/.
+run_there() { (cd "$DEST" && env -u TOP -u TESTS -u MAKEFLAGS -u MFLAGS -u MAKELEVEL B=build "$@"); }
 if run_there make -j2 tests >"$T_TMP/make.log" 2>&1; then
 	ok "make tests builds in the copy"
 else
