@@ -77,11 +77,18 @@ while IFS=: read -r f n m; do
 done < <(hits '\$\{?TOP\}?/(\.\./)+[A-Za-z0-9_./-]*')
 expect_none "no relative path leaves the tree" "outside the repository:" "${bad[@]}"
 
-# 4. This machine's layout: the tree's own path, or a directory beside it.
-bad=()
-mapfile -t bad < <(grep -nF -- "$ROOT" "${TEXT[@]}")
+# 4. This machine's layout: the tree's own path, or a directory that lies
+# beside the tree here (a path into /tmp or /home/... that does not exist
+# here is somebody else's, not this machine's).
+ere() { printf '%s' "$1" | sed 's/[][\.*^$+?(){}|]/\\&/g'; }
+mapfile -t bad < <(grep -nE -- "$(ere "$ROOT")([^A-Za-z0-9_.-]|$)" "${TEXT[@]}")
 parent=$(dirname "$ROOT")
-[ "$parent" = / ] || mapfile -t -O ${#bad[@]} bad < <(grep -nF -- "$parent/" "${TEXT[@]}")
+if [ "$parent" != / ]; then
+	while IFS=: read -r f n m; do
+		sib=${m#"$parent/"}
+		[ "$parent/$sib" != "$ROOT" ] && [ -e "$parent/$sib" ] && bad+=("$f:$n: $m")
+	done < <(grep -noE -- "$(ere "$parent/")[A-Za-z0-9_.-]+" "${TEXT[@]}")
+fi
 expect_none "no file names where this tree lies ($ROOT) or what lies beside it" "named in:" "${bad[@]}"
 
 # 5. Things only the authors could look up.
