@@ -2,6 +2,7 @@
 #   make            build every program into build/
 #   make check      build and run every test; last line "N passed, N failed"
 #   make deps       install the Debian packages the build and tests need
+#   make demo       autowg working in network namespaces, narrated, then removed
 #   make CC=clang   the same with clang;  make check SANITIZE=1  with ASan/UBSan
 .POSIX:
 .SUFFIXES:
@@ -114,9 +115,10 @@ deps:
 	@tools/deps
 
 # The whole thing on one machine, narrated, then removed again (root).
-# Installs what is missing first, so a fresh machine needs only this.
+# Installs what is missing of the demo's packages first (only those: not
+# the test tool chain), so a fresh machine needs only this.
 demo:
-	@tools/deps
+	@tools/deps demo
 	$(MAKE) B=$(B) all
 	B=$(B) tools/demo
 
@@ -210,8 +212,8 @@ uninstall:
 
 .PHONY: install uninstall
 
-# Benchmark (issue 7): the whole lab under wrk, figures to stdout and
-# bench/results.txt, PASS/MISS per goal (bench/README.md). Root, about 8 minutes.
+# Benchmark: the whole lab under wrk, figures to stdout and bench/results.txt,
+# PASS/MISS per goal (bench/README.md says which and why). Root, about 8 minutes.
 # bench/noop-fcgi is the ceiling: a do-nothing responder linking only libfcgi.
 $(B)/obj/bench/%.o: bench/%.c
 	@mkdir -p $(@D)
@@ -227,7 +229,7 @@ $(B)/bench/peers-render: $(B)/obj/bench/peers-render.o $(B)/libfcgi.a $(B)/libco
 bench: $(PROGS) $(B)/tests/tools/awg-call $(B)/bench/noop-fcgi $(B)/bench/peers-render
 	B=$(B) bench/run.sh
 
-# What --install-routes costs the helper (issue 11): CPU per registration
+# What --install-routes costs the helper: CPU per registration
 # with and without it, per move. Root, a minute or two.
 bench-routes: $(PROGS) $(B)/tests/tools/awg-call
 	B=$(B) bench/routes.sh

@@ -12,7 +12,7 @@
 
 #define NOOP_BODY_MAX 4096 /* bytes read from the request body */
 
-/* The shape and size of a real registration answer (DESIGN.md contract). */
+/* The shape and size of a real registration answer (docs/design.md, the contract). */
 static const char reply[] = "Status: 200 OK\r\n"
 			    "Content-Type: text/plain\r\n"
 			    "\r\n"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# make bench: the figures of issue 7, each the median of BENCH_RUNS runs with
+# make bench: the figures of bench/README.md, each the median of BENCH_RUNS runs with
 # min and max, to stdout and bench/results.txt, then PASS/MISS per goal.
 #
 # The lab: a wireguard-go interface in a network namespace, the real
@@ -9,7 +9,7 @@
 # only), driven by wrk with bench/register.lua. Root; from the top of the
 # tree after "make B=... all tests/tools bench/noop-fcgi bench/peers-render" (make bench does it).
 #   BENCH_SECONDS (5) per wrk run, BENCH_RUNS (3), BENCH_PEERS (65000: the
-#   issue asks for 100,000, but wireguard-go refuses a peer beyond 65,536,
+#   goals name 100,000, but wireguard-go refuses a peer beyond 65,536,
 #   its device.MaxPeers), BENCH_MID (10000), BENCH_KEEP_LOGS (a directory)
 #   BENCH_RESULTS (bench/results.txt) where the figures go
 #   BENCH_QUICK=1: stop after the figures at 100 peers (a minute; for work
@@ -50,7 +50,7 @@ RESULTS=$T_TMP/results.txt
 KEEP=${BENCH_KEEP_LOGS:-}
 [ -n "$KEEP" ] && on_exit "cp -r $LOG $KEEP"
 
-say "# autowg benchmark (make bench, issue 7): $(date -u '+%Y-%m-%d %H:%M UTC')"
+say "# autowg benchmark (make bench, bench/README.md): $(date -u '+%Y-%m-%d %H:%M UTC')"
 say "# machine: $(nproc) cores, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)," \
 	"$(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo), $(uname -sr)"
 say "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work shares this machine)"
@@ -366,7 +366,7 @@ say "# helper log: $(grep -m1 -o 'flushed [0-9]* peers from the pool' "$LOG/help
 
 # --- goals ------------------------------------------------------------------------
 say ""
-say "## goals (issue 7), medians of this run"
+say "## goals (bench/README.md), medians of this run"
 goal() { # NAME OK(1/0) TEXT
 	local r=MISS
 	[ "$2" = 1 ] && r=PASS

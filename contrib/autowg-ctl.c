@@ -58,6 +58,9 @@ static const char usage_text[] =
     "  --help        this text\n"
     "  --version     print the version\n"
     "\n"
+    "Environment:\n"
+    "  AUTOWG_SOCKET  the helper's socket when --socket is not given\n"
+    "\n"
     "Exit status: 0 done, 1 the helper refused or could not be reached,\n"
     "2 bad usage, 3 no device of that name.\n";
 

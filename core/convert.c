@@ -212,7 +212,7 @@ static bool map_bcd(const struct converter *c, const char *name, uint8_t out[16]
 
 /* The digest is read as a 128-bit big-endian number; its low 128 - len bits
  * become the host bits, so byte i of the digest lands in byte i of the
- * address (checked against hash.metans.net's answers in shared/vectors). */
+ * address (checked against hash.metans.net's answers in tests/vectors). */
 static bool map_metans(const struct converter *c, const char *name, uint8_t out[16],
 		       const char **why)
 {

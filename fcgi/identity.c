@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The identity of a request, from web-server parameters only (DESIGN.md). */
+/* The identity of a request, from web-server parameters only (docs/design.md, the rules). */
 #include "identity.h"
 #include "request.h"
 #include "../core/dn.h"

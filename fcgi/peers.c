@@ -72,7 +72,7 @@ static void put_name(struct out *o, const char *s)
 	o->buf[o->len++] = '"';
 }
 
-/* in sorted key order, as the seed's json.dumps(sort_keys=True) */
+/* in sorted key order, as the original autowg's json.dumps(sort_keys=True) */
 static void put_entry(struct out *o, const struct table_entry *e)
 {
 	char ip[AWG_ADDR_TEXT_MAX + 1], key[AWG_KEY_B64_LEN + 1];

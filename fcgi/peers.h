@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* GET <prefix>v1/peers.json: the table as the seed's JSON. */
+/* GET <prefix>v1/peers.json: the table as the original autowg's JSON (docs/design.md). */
 #ifndef AUTOWG_FCGI_PEERS_H
 #define AUTOWG_FCGI_PEERS_H
 

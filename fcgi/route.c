@@ -76,7 +76,7 @@ static bool is(const char *path, const char *prefix, size_t plen, const char *ta
 	return !strncmp(path, prefix, plen) && !strcmp(path + plen, tail);
 }
 
-/* The seed joins prefix and endpoint literally: prefix "/" gives
+/* The original autowg joins prefix and endpoint literally: prefix "/" gives
  * "/v1/register", prefix "/autowg/" gives "/autowg/v1/register". */
 enum route route_match(const char *path, const char *prefix)
 {

@@ -40,6 +40,13 @@ expect_eq() {
 expect_match() {
 	if printf '%s' "$3" | grep -qE -- "$2"; then ok "$1"; else not_ok "$1" "want match: $2" "got: $3"; fi
 }
+# expect_none NAME WHAT [ITEM...]: ok when no ITEM is given; else the items,
+# after WHAT, are the failure message.
+expect_none() {
+	local n=$1 w=$2
+	shift 2
+	if [ $# -eq 0 ]; then ok "$n"; else not_ok "$n" "$w" "$@"; fi
+}
 done_testing() { echo "1..$T_N"; [ "$T_FAILS" -eq 0 ]; }
 
 # Unique short names: interface names are at most 15 bytes.
@@ -69,4 +76,12 @@ wait_for() {
 	local t=$1 i; shift
 	for ((i = 0; i < t * 10; i++)); do "$@" && return 0; sleep 0.1; done
 	return 1
+}
+
+# tree_files: the repository's files, NUL-separated, relative to $TOP: what
+# git tracks plus new files it would track (not ignored), never build output.
+tree_files() {
+	local f
+	git -C "$TOP" ls-files -z --cached --others --exclude-standard |
+		while IFS= read -r -d '' f; do [ -e "$TOP/$f" ] && printf '%s\0' "$f"; done
 }

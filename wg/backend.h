@@ -9,7 +9,6 @@
 #include <stdint.h>
 #include "wg.h"
 
-#define WG_SOCKET_DIR_DEFAULT "/var/run/wireguard"
 /* A dump larger than this is refused (-E2BIG) rather than eating memory:
  * twice the largest pool the helper accepts, plus room for static peers. */
 #define WG_DUMP_PEERS_MAX (2 * AWG_MAX_PEERS_LIMIT)

@@ -85,7 +85,11 @@ static const char usage_text[] =
     "                         from by SECONDS, -%lld..%lld, as if this\n"
     "                         concentrator's clock were skewed (default 0)\n"
     "  --help                 this text\n"
-    "  --version              print the version\n";
+    "  --version              print the version\n"
+    "\n"
+    "Environment:\n"
+    "  WG_SOCKET_DIR          directory of userspace WireGuard's UAPI sockets\n"
+    "                         (default " WG_SOCKET_DIR_DEFAULT "); ignored when set-id\n";
 
 static void usage(FILE *f)
 {

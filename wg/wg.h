@@ -8,6 +8,10 @@
 #include <stdint.h>
 #include "../core/limits.h"
 
+/* Where userspace WireGuard puts its UAPI sockets, as wg(8) looks for them;
+ * $WG_SOCKET_DIR overrides it (autowg-helper --help). */
+#define WG_SOCKET_DIR_DEFAULT "/var/run/wireguard"
+
 #define WG_DEVICE_HAS_PUBLIC_KEY  (1u << 0)
 #define WG_DEVICE_HAS_PRIVATE_KEY (1u << 1)
 #define WG_DEVICE_HAS_LISTEN_PORT (1u << 2)

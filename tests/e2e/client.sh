@@ -3,7 +3,10 @@
 # client certificate sent) answers each URL with one crafted body; the client
 # runs under busybox ash and under bash. A good answer configures the device;
 # every bad one exits non-zero with a clear message and leaves the device's
-# previous configuration exactly as it was.
+# previous configuration exactly as it was. When the server's route changes,
+# the route the client installed before goes and nobody else's route does;
+# a configuration without ifname makes the interface "autowg", as the
+# original client did.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/e2e/pki.sh"
 
@@ -15,6 +18,10 @@ SRVKEY=$(wg genkey | wg pubkey)
 ROUTE=fde3:25fb:7f6c::/48
 IP=fde3:25fb:7f6c:1::1234
 GOOD="endpoint=vpn.test:$PORT\npubkey=$SRVKEY\nroute=$ROUTE\nip=$IP\nkeepalive=25\n"
+SRVKEY2=$(wg genkey | wg pubkey)
+ROUTE2=fde3:25fb:7f00::/40 # holds $IP too
+OPROUTE=fd99:1::/64        # the operator's own route on the device's interface
+DEFAULT_IF=autowg          # the original client's interface name
 
 # name|status|body|message the client must print (ERE); body uses \n escapes
 # as nginx's return does.
@@ -49,6 +56,13 @@ GOOD_CASES=(
 	"good-crlf-extra|200|endpoint=vpn.test:$PORT\r\npubkey=$SRVKEY\r\nroute=$ROUTE\r\nip=FDE3:25FB:7F6C:1::1234\r\nkeepalive=25\r\npsk_supported=no\r\n"
 	"good-v6-endpoint|200|endpoint=[fd00:77::1]:$PORT\npubkey=$SRVKEY\nroute=$ROUTE\nip=$IP\nkeepalive=0\n"
 )
+# The server's route changes (same key, then written otherwise, then back
+# with a new key); status and body as above.
+MOVE_CASES=(
+	"route-moved|200|endpoint=vpn.test:$PORT\npubkey=$SRVKEY\nroute=$ROUTE2\nip=$IP\nkeepalive=25\n"
+	"route-respelled|200|endpoint=vpn.test:$PORT\npubkey=$SRVKEY\nroute=FDE3:25FB:7F00:0:0::/40\nip=$IP\nkeepalive=25\n"
+	"route-back-newkey|200|endpoint=vpn.test:$PORT\npubkey=$SRVKEY2\nroute=$ROUTE\nip=$IP\nkeepalive=25\n"
+)
 
 setup() {
 	local c name status body
@@ -62,7 +76,7 @@ setup() {
 		echo "http { access_log off; client_body_temp_path $D/body;"
 		echo "server { listen 127.0.0.1:443 ssl; ssl_certificate $D/pki/server.crt;"
 		echo "ssl_certificate_key $D/pki/server.key; default_type text/plain;"
-		for c in "${BAD_CASES[@]}" "${GOOD_CASES[@]}"; do
+		for c in "${BAD_CASES[@]}" "${GOOD_CASES[@]}" "${MOVE_CASES[@]}"; do
 			IFS='|' read -r name status body _ <<<"$c"
 			echo "location = /case/$name { return $status \"$body\"; }"
 		done
@@ -74,18 +88,40 @@ setup() {
 	wait_for 5 ip netns exec "$NS" bash -c ': </dev/tcp/127.0.0.1/443' 2>/dev/null
 }
 
+# write_conf CASE [IFNAME]: the device's configuration for /case/CASE; no
+# ifname line when IFNAME is "-".
+write_conf() {
+	{
+		[ "${2:-$IFN}" = - ] || echo "ifname=${2:-$IFN}"
+		echo "api_endpoint=https://vpn.test/case/$1"
+		echo "cert=$D/pki/dev-1234.crt"
+		echo "key=$D/pki/dev-1234.key"
+		echo "ca=$D/pki/server-ca.crt"
+	} >"$D/autowg.conf"
+}
+
 # run_client SHELL CASE: the client against /case/CASE; output in OUT.
 run_client() {
-	cat >"$D/autowg.conf" <<-EOF
-		ifname=$IFN
-		api_endpoint=https://vpn.test/case/$2
-		cert=$D/pki/dev-1234.crt
-		key=$D/pki/dev-1234.key
-		ca=$D/pki/fleet-ca.crt
-	EOF
+	write_conf "$2"
 	# shellcheck disable=SC2086
 	OUT=$(AUTOWG_CONF=$D/autowg.conf ip netns exec "$NS" $1 "$TOP/contrib/autowg-client" 2>&1)
 }
+
+# run_client_noif SHELL CASE: the same with no ifname in the configuration,
+# in a mount namespace of its own with an empty /run/wireguard, so that the
+# UAPI socket of the interface it makes meets no other test's.
+run_client_noif() {
+	write_conf "$2" -
+	# shellcheck disable=SC2016,SC2086
+	OUT=$(AUTOWG_CONF=$D/autowg.conf ip netns exec "$NS" unshare -m --propagation private \
+		sh -c 'mount -t tmpfs -o mode=0755 autowg-test /run/wireguard && exec "$@"' sh \
+		$1 "$TOP/contrib/autowg-client" 2>&1)
+}
+
+# routes IFNAME: the device's IPv6 routes through IFNAME that are not the
+# kernel's own, by prefix, sorted.
+routes() { ip -n "$NS" -6 route show dev "$1" | grep -v 'proto kernel' | awk '{print $1}' | sort | tr '\n' ' '; }
+want_routes() { printf '%s\n' "$@" | sort | tr '\n' ' '; }
 
 dev_state() {
 	ip netns exec "$NS" wg show "$IFN" dump 2>&1
@@ -139,6 +175,36 @@ for sh in "busybox ash" bash; do
 		fi
 		expect_eq "$sh: $name: previous configuration untouched" "$before" "$(dev_state)"
 	done
+
+	# The server's route changes: the old one goes, the operator's stays.
+	run_client "$sh" good || not_ok "$sh: route moves: first registration" "$OUT"
+	ip -n "$NS" -6 route add "$OPROUTE" dev "$IFN"
+	for c in "${MOVE_CASES[@]}"; do
+		IFS='|' read -r name _ <<<"$c"
+		if run_client "$sh" "$name"; then ok "$sh: $name: accepted"; else not_ok "$sh: $name: accepted" "$OUT"; fi
+		case $name in
+		route-moved) want=$(want_routes "$ROUTE2" "$OPROUTE") what="$ROUTE2 replaces the old route $ROUTE" ;;
+		route-respelled) want=$(want_routes "$ROUTE2" "$OPROUTE") what="the same route written otherwise is kept" ;;
+		route-back-newkey) want=$(want_routes "$ROUTE" "$OPROUTE") what="back to $ROUTE with a new server key: $ROUTE2 goes" ;;
+		esac
+		expect_eq "$sh: $name: $what; the operator's $OPROUTE stays" "$want" "$(routes "$IFN")"
+	done
+	expect_eq "$sh: route moves: the one peer is the server's new key, with $ROUTE" \
+		"$SRVKEY2	$ROUTE" "$(ip netns exec "$NS" wg show "$IFN" allowed-ips)"
+	ip -n "$NS" -6 route del "$OPROUTE" dev "$IFN"
+
+	# No ifname: the interface is "autowg", as with the original client.
+	on_exit "ip -n $NS link del $DEFAULT_IF"
+	if run_client_noif "$sh" good; then
+		ok "$sh: no ifname in the configuration: accepted"
+	else
+		not_ok "$sh: no ifname in the configuration: accepted" "$OUT"
+	fi
+	expect_match "$sh: no ifname: says it configured $DEFAULT_IF" "^autowg-client: $DEFAULT_IF registered: ip $IP," "$OUT"
+	expect_eq "$sh: no ifname: $DEFAULT_IF has the address $IP/128 and the route" \
+		"$IP/128 $(want_routes "$ROUTE")" \
+		"$(ip -n "$NS" -6 -o addr show dev "$DEFAULT_IF" scope global 2>&1 | awk '{print $4}') $(routes "$DEFAULT_IF")"
+	ip -n "$NS" link del "$DEFAULT_IF" 2>/dev/null
 done
 
 # Missing configuration: a clear message, nothing else.

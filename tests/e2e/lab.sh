@@ -104,7 +104,7 @@ lab_net() {
 	LAB_PKI=$LAB/pki
 	LAB_CNS=awc$id
 	LAB_CIF=$(uniq_name awc)
-	lab_say "PKI: fleet CA, server certificate for $LAB_NAME, devices ${LAB_CN[*]:1:n}, a rogue CA"
+	lab_say "PKI (README.md, Certificates): fleet CA, server CA and certificate for $LAB_NAME, devices ${LAB_CN[*]:1:n}, a rogue CA"
 	pki_fleet "$LAB_PKI" "${LAB_CN[@]:1:n}" || return 1
 	chmod 0700 "$LAB_PKI"
 
@@ -283,7 +283,7 @@ lab_device_conf() {
 		api_endpoint=https://$LAB_NAME${LAB_PREFIX}v1/register
 		cert=$LAB_PKI/$c.crt
 		key=$LAB_PKI/$c.key
-		ca=$LAB_PKI/fleet-ca.crt
+		ca=$LAB_PKI/server-ca.crt
 	EOF
 	echo "$f"
 }
@@ -309,7 +309,7 @@ lab_ping() { wait_for 10 lab_ns "$1" ping -6 -c 1 -W 1 "$2" >/dev/null; }
 # lab_curl I ARGS...: curl from device I's namespace to the web server.
 lab_curl() {
 	local i=$1; shift
-	lab_ns "${LAB_DNS[i]}" curl -sS --max-time 10 --cacert "$LAB_PKI/fleet-ca.crt" "$@"
+	lab_ns "${LAB_DNS[i]}" curl -sS --max-time 10 --cacert "$LAB_PKI/server-ca.crt" "$@"
 }
 
 # lab_peers_json: GET peers.json with the operator's credentials (and, since

@@ -1,58 +1,87 @@
 # autowg: not a test (sourced by the tests in this directory; see tests/run)
-# Test PKI made with the openssl CLI at test time. Source it; every function
-# writes PEM files into a directory and prints nothing on success.
-#   pki_ca DIR NAME                 DIR/NAME.crt, DIR/NAME.key: a self-signed CA
-#   pki_server DIR CA NAME SAN      DIR/NAME.crt/.key signed by DIR/CA, for TLS
-#                                   servers; SAN is an openssl subjectAltName
-#                                   value, e.g. "DNS:vpn.test,IP:10.0.0.1"
-#   pki_device DIR CA NAME CN       DIR/NAME.crt/.key signed by DIR/CA, a TLS
-#                                   client certificate with subject CN=CN
-#   pki_fleet DIR CN...             the whole test set: fleet CA, server cert
-#                                   "server" (SAN DNS:vpn.test + loopback +
-#                                   10.77.0.1/fd00:77::1), a device cert per CN
-#                                   (named dev-CN), and a second "rogue" CA with
-#                                   a device cert "rogue-dev" for the first CN
-# EC P-256 keys: fast to make, accepted by nginx, lighttpd and Caddy alike.
+# Test PKI made at test time with the command blocks of README.md's
+# "Certificates" section, read from README.md itself: the commands the README
+# shows are the ones every test's certificates come from. Source it after
+# tests/lib.sh; every function writes PEM files into a directory and prints
+# nothing on success (openssl's output goes to DIR/pki.log and is shown when
+# a block fails).
+#   pki_block NAME              the commands of the README block marked
+#                               <!-- pki: NAME --> (tests/e2e/certificates.sh
+#                               runs every one of them)
+#   pki_ca DIR NAME             a fleet CA: its directory DIR/NAME.ca (the
+#                               README's $CA) and DIR/NAME.crt, its certificate
+#   pki_device DIR CA NAME CN   DIR/NAME.crt/.key: a device certificate with
+#                               subject CN=CN, signed by CA (made by pki_ca)
+#   pki_server DIR NAME HOST    DIR/NAME.crt/.key: a server certificate for
+#                               HOST, with its chain, from the private server
+#                               CA DIR/server-ca.crt (made on first use)
+#   pki_fleet DIR CN...         the whole test set: fleet CA "fleet-ca",
+#                               server CA "server-ca" with the server
+#                               certificate "server" for vpn.test, a device
+#                               certificate per CN ("dev-CN"), and a second
+#                               "rogue-ca" with a device certificate
+#                               "rogue-dev" for the first CN
+# Keys are EC P-256, as the README makes them: fast, and accepted by nginx,
+# lighttpd and Caddy alike.
 
-_pki_key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null && chmod 600 "$1"; }
+PKI_README=${PKI_README:-$TOP/README.md}
+
+pki_block() {
+	# The marker's indentation plus four spaces is the code block's (a block
+	# inside a list item is indented further); blank lines inside it count.
+	awk -v m="<!-- pki: $1 -->" '
+		!on { t = $0; sub(/^ */, "", t); if (t == m) { on = 1; ind = length($0) - length(t) + 4 }; next }
+		/^ *$/ { if (seen) held = held "\n"; next }
+		substr($0, 1, ind) ~ /^ *$/ && length($0) > ind { printf "%s%s\n", held, substr($0, ind + 1); held = ""; seen = 1; next }
+		{ exit }
+	' "$PKI_README"
+}
+
+# pki_run DIR BLOCK [VAR=VALUE]...: the README block, in DIR, with POSIX sh
+# as a user's shell would run it, the variables set.
+pki_run() {
+	local d=$1 name=$2 cmds
+	shift 2
+	cmds=$(pki_block "$name")
+	if [ -z "$cmds" ]; then
+		echo "# pki: README.md has no block <!-- pki: $name -->" >&2
+		return 1
+	fi
+	if ! (cd "$d" && env "$@" sh -eu -c "$cmds") >>"$d/pki.log" 2>&1; then
+		echo "# pki: README block '$name' failed in $d:" >&2
+		tail -n 15 "$d/pki.log" | sed 's/^/#   /' >&2
+		return 1
+	fi
+}
 
 pki_ca() {
 	local d=$1 n=$2
-	_pki_key "$d/$n.key" || return 1
-	openssl req -x509 -new -key "$d/$n.key" -out "$d/$n.crt" -days 2 -subj "/O=autowg test/CN=$n" \
-		-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
-}
-
-# _pki_sign DIR CA NAME SUBJ EXTFILE
-_pki_sign() {
-	local d=$1 ca=$2 n=$3 subj=$4 ext=$5
-	_pki_key "$d/$n.key" || return 1
-	openssl req -new -key "$d/$n.key" -subj "$subj" -out "$d/$n.csr" 2>/dev/null || return 1
-	openssl x509 -req -in "$d/$n.csr" -CA "$d/$ca.crt" -CAkey "$d/$ca.key" -CAcreateserial \
-		-days 2 -extfile "$ext" -out "$d/$n.crt" 2>/dev/null || return 1
-	rm -f "$d/$n.csr"
-}
-
-pki_server() {
-	local d=$1 ca=$2 n=$3 san=$4
-	printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature" \
-		"extendedKeyUsage=serverAuth" "subjectAltName=$san" >"$d/$n.ext"
-	local cn=${san%%,*}
-	_pki_sign "$d" "$ca" "$n" "/O=autowg test/CN=${cn#*:}" "$d/$n.ext"
+	pki_run "$d" ca CA="$n.ca" CA_NAME="autowg test $n" && cp "$d/$n.ca/ca.crt" "$d/$n.crt"
 }
 
 pki_device() {
-	local d=$1 ca=$2 n=$3 cn=$4
-	printf '%s\n' "basicConstraints=CA:FALSE" "keyUsage=critical,digitalSignature" \
-		"extendedKeyUsage=clientAuth" >"$d/$n.ext"
-	_pki_sign "$d" "$ca" "$n" "/O=autowg test fleet/OU=devices/CN=$cn" "$d/$n.ext"
+	local d=$1 ca=$2 n=$3 cn=$4 w=$1/work-$3
+	mkdir -p "$w" || return 1
+	pki_run "$w" device-key CN="$cn" &&
+		pki_run "$w" device-sign CA="$d/$ca.ca" CN="$cn" &&
+		mv "$w/$cn.crt" "$d/$n.crt" && mv "$w/$cn.key" "$d/$n.key" && rm -rf "$w"
+}
+
+pki_server() {
+	local d=$1 n=$2 host=$3 w=$1/work-$2
+	if [ ! -e "$d/server-ca.crt" ]; then pki_run "$d" server-ca || return 1; fi
+	mkdir -p "$w" || return 1
+	cp "$d/server-ca.crt" "$d/server-ca.key" "$w/" &&
+		pki_run "$w" server SERVER="$host" &&
+		mv "$w/$host.chain.pem" "$d/$n.crt" && mv "$w/$host.key" "$d/$n.key" && rm -rf "$w"
 }
 
 pki_fleet() {
-	local d=$1 cn; shift
+	local d=$1 cn
+	shift
 	mkdir -p "$d" || return 1
 	pki_ca "$d" fleet-ca || return 1
-	pki_server "$d" fleet-ca server "DNS:vpn.test,DNS:localhost,IP:127.0.0.1,IP:::1,IP:10.77.0.1,IP:fd00:77::1" || return 1
+	pki_server "$d" server vpn.test || return 1
 	for cn in "$@"; do pki_device "$d" fleet-ca "dev-$cn" "$cn" || return 1; done
 	pki_ca "$d" rogue-ca || return 1
 	pki_device "$d" rogue-ca rogue-dev "$1"

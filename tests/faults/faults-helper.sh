@@ -6,7 +6,7 @@
 # (b) wireguard-go killed and restarted, the interface deleted and recreated
 #     (with a new key and port): the helper puts every registered peer back
 #     with its /128 within two seconds, and answers carry the new key and port;
-# Beyond the brief (its (c) and (d) are in faults-responder.sh):
+# (c) and (d) are in faults-responder.sh; beyond those:
 # (e) a device's peer removed or changed behind the helper's back: the
 #     device registering again (what it does when its handshake goes stale)
 #     gets its peer back, never a 200 for a peer that is not there;

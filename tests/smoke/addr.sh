@@ -98,10 +98,10 @@ metans_want() {
 expect_eq "shell helper: compress6 follows RFC 5952" \
 	"2001:db8::1:0:0:1 2001:db8:0:1:1:1:1:1 :: ::1 1::" \
 	"$(compress6 20010db8000000000001000000000001) $(compress6 20010db8000000010001000100010001) $(compress6 00000000000000000000000000000000) $(compress6 00000000000000000000000000000001) $(compress6 00010000000000000000000000000000)"
-expect_eq "shell helper: metans_want gives the DESIGN example" \
+expect_eq "shell helper: metans_want gives the example of docs/design.md" \
 	"fde3:25fb:7f6c:1:cb0b:5960:3f8c:99ad" "$(metans_want fde3:25fb:7f6c:1::/64 st1234.0)"
 
-# --- the shared vectors, through the CLI
+# --- tests/vectors, through the CLI
 n=0
 while IFS=$'\t' read -r pool name want; do
 	case $pool in '#'* | '') continue ;; esac

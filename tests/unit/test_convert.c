@@ -575,9 +575,9 @@ int main(void)
 	static char names[64][160];
 	size_t n = 0, i, k = 0;
 	static const struct CMUnitTest fixed[] = {
-	    T("shared vectors: every case in direct-bcd.tsv passes (read at run time)",
+	    T("tests/vectors: every case in direct-bcd.tsv passes (read at run time)",
 	      shared_bcd_tsv),
-	    T("shared vectors: every case in metans.tsv passes (read at run time)",
+	    T("tests/vectors: every case in metans.tsv passes (read at run time)",
 	      shared_metans_tsv),
 	    T("converter: names direct-bcd and metans parse and print", kind_names),
 	    T("converter: other names are refused", kind_unknown),
