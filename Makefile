@@ -31,7 +31,7 @@ endif
 # only wg/ links libnl, only fcgi/ links libfcgi and libcrypto. cJSON is
 # the tests' own JSON reader, never linked into a program.
 CORE_PKGS = libsodium libpcre2-8
-WG_PKGS	  = libnl-3.0 libnl-genl-3.0
+WG_PKGS	  = libnl-3.0 libnl-genl-3.0 libnl-route-3.0
 FCGI_PKGS = fcgi libcrypto
 TEST_PKGS = cmocka libcjson
 pc_cflags = $(shell $(PKG_CONFIG) --cflags $(1))
@@ -129,7 +129,7 @@ FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,u
 # Each harness links only what its part links: the trust boundaries hold here too.
 FUZZ_CORE = $(patsubst %,$(B)/fuzz/fuzz_%,dn key table convert pattern)
 FUZZ_FCGI = $(patsubst %,$(B)/fuzz/fuzz_%,cert request)
-FUZZ_WG	  = $(patsubst %,$(B)/fuzz/fuzz_%,frames)
+FUZZ_WG	  = $(patsubst %,$(B)/fuzz/fuzz_%,frames routes)
 
 $(FUZZ_CORE): $(B)/fuzz/%: $(B)/obj/tests/fuzz/%.o $(B)/libcore.a
 	@mkdir -p $(@D)
@@ -169,14 +169,19 @@ DOCDIR	= $(PREFIX)/share/doc/autowg
 UNITDIR	= $(PREFIX)/lib/systemd/system
 MAN1	= $(notdir $(wildcard man/*.1))
 MAN8	= $(notdir $(wildcard man/*.8))
-EXAMPLES = $(notdir $(wildcard conf/*))
+EXAMPLES = $(notdir $(filter-out conf/rt_protos.d,$(wildcard conf/*)))
+# --install-routes: the name of routing protocol 213, so that
+# "ip -6 route show proto autowg" works (iproute2 reads only /etc).
+SYSCONFDIR ?= /etc
+RT_PROTOS = $(SYSCONFDIR)/iproute2/rt_protos.d
 UNITS	= $(notdir $(wildcard conf/*.service))
-MAN_SED	= -e 's|@VERSION@|$(VERSION)|g' -e 's|@PREFIX@|$(PREFIX)|g'
+MAN_SED	= -e 's|@VERSION@|$(VERSION)|g' -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
 UNIT_SED = -e '/^ExecStart=/s|/usr/local/|$(PREFIX)/|g' -e '/^Documentation=/s|/usr/local/|$(PREFIX)/|g'
 
 install: $(PROGS)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
-		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UNITDIR)
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(RT_PROTOS)
 	$(INSTALL) -m 0755 $(B)/autowg-helper contrib/autowg-client $(DESTDIR)$(SBINDIR)/
 	$(INSTALL) -m 0755 $(B)/autowg-fcgi $(B)/autowg-addr $(DESTDIR)$(BINDIR)/
 	for f in $(MAN1); do sed $(MAN_SED) man/$$f >$(DESTDIR)$(MANDIR)/man1/$$f || exit 1; \
@@ -188,6 +193,7 @@ install: $(PROGS)
 		chmod 0644 $(DESTDIR)$(DOCDIR)/examples/$$f; done
 	for f in $(UNITS); do sed $(UNIT_SED) conf/$$f >$(DESTDIR)$(UNITDIR)/$$f || exit 1; \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$$f; done
+	$(INSTALL) -m 0644 conf/rt_protos.d/autowg.conf $(DESTDIR)$(RT_PROTOS)/
 
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/autowg-helper $(DESTDIR)$(SBINDIR)/autowg-client \
@@ -195,7 +201,7 @@ uninstall:
 		$(addprefix $(DESTDIR)$(MANDIR)/man1/,$(MAN1)) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man8/,$(MAN8)) \
 		$(DESTDIR)$(DOCDIR)/README.md $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(EXAMPLES)) \
-		$(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS))
+		$(addprefix $(DESTDIR)$(UNITDIR)/,$(UNITS)) $(DESTDIR)$(RT_PROTOS)/autowg.conf
 	rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) 2>/dev/null || true
 
 .PHONY: install uninstall
@@ -217,7 +223,12 @@ $(B)/bench/peers-render: $(B)/obj/bench/peers-render.o $(B)/libfcgi.a $(B)/libco
 bench: $(PROGS) $(B)/tests/tools/awg-call $(B)/bench/noop-fcgi $(B)/bench/peers-render
 	B=$(B) bench/run.sh
 
-.PHONY: bench
+# What --install-routes costs the helper (issue 11): CPU per registration
+# with and without it, per move. Root, a minute or two.
+bench-routes: $(PROGS) $(B)/tests/tools/awg-call
+	B=$(B) bench/routes.sh
+
+.PHONY: bench bench-routes
 
 clean:
 	rm -rf $(B)

@@ -323,6 +323,8 @@ bool table_read_counters(const void *base, size_t size, struct table_counters *o
 		    __atomic_load_n(&h->counters.registrations[i], __ATOMIC_RELAXED);
 	out->expired = __atomic_load_n(&h->counters.expired, __ATOMIC_RELAXED);
 	out->adopted = __atomic_load_n(&h->counters.adopted, __ATOMIC_RELAXED);
+	out->routes = __atomic_load_n(&h->counters.routes, __ATOMIC_RELAXED);
+	out->moved = __atomic_load_n(&h->counters.moved, __ATOMIC_RELAXED);
 	return true;
 }
 
@@ -348,4 +350,14 @@ void table_count_expired(void *base, uint32_t n)
 void table_count_adopted(void *base, uint32_t n)
 {
 	counter_add(&((struct table_header *)base)->counters.adopted, n);
+}
+
+void table_count_moved(void *base, uint32_t n)
+{
+	counter_add(&((struct table_header *)base)->counters.moved, n);
+}
+
+void table_set_routes(void *base, uint64_t n)
+{
+	__atomic_store_n(&((struct table_header *)base)->counters.routes, n, __ATOMIC_RELAXED);
 }

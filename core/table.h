@@ -18,7 +18,7 @@
 #include "limits.h"
 
 #define TABLE_MAGIC   0x31626174677761ULL /* "awgtab1" little-endian */
-#define TABLE_VERSION 2 /* 2: counters, key_changes, metrics and expiry settings */
+#define TABLE_VERSION 3 /* 2: counters, key_changes, metrics, expiry; 3: routes, moved */
 #define TABLE_READ_RETRIES 64 /* seqlock retries before a reader gives up */
 
 struct table_settings {
@@ -67,6 +67,8 @@ struct table_counters {
 	uint64_t registrations[TABLE_REG_COUNTERS]; /* by enum reg_result */
 	uint64_t expired;			    /* peers removed by --expire-after */
 	uint64_t adopted;			    /* peers kept by --keep-peers */
+	uint64_t routes; /* a gauge: kernel routes the helper holds (--install-routes) */
+	uint64_t moved;	 /* peers removed: their device registered elsewhere later */
 };
 
 struct table_header {
@@ -117,9 +119,12 @@ const struct table_entry *table_entries(const void *base);
 /* Write entry i (flags 0 clears it) under its seqlock; maintains count and high_water. */
 void table_write_entry(void *base, uint32_t i, const struct table_entry *e);
 /* Add one to a counter: registrations[result] (ignored when out of range),
- * expired, adopted. */
+ * expired, adopted, moved. */
 void table_count_registration(void *base, uint32_t result);
 void table_count_expired(void *base, uint32_t n);
 void table_count_adopted(void *base, uint32_t n);
+void table_count_moved(void *base, uint32_t n);
+/* The routes gauge. */
+void table_set_routes(void *base, uint64_t n);
 
 #endif

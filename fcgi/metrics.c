@@ -163,6 +163,12 @@ static void totals(struct out *o, const struct table_settings *s, const struct t
 	put(o, "autowg_expired_total %" PRIu64 "\n", c->expired);
 	family(o, "autowg_kept_total", "counter", "Pool peers kept at start-up by --keep-peers.");
 	put(o, "autowg_kept_total %" PRIu64 "\n", c->adopted);
+	family(o, "autowg_routes", "gauge",
+	       "Kernel routes the helper holds for its devices (--install-routes).");
+	put(o, "autowg_routes %" PRIu64 "\n", c->routes);
+	family(o, "autowg_moved_total", "counter",
+	       "Peers removed because their device registered at another concentrator later.");
+	put(o, "autowg_moved_total %" PRIu64 "\n", c->moved);
 	family(o, "autowg_helper_up", "gauge", "1 when the helper has its WireGuard interface.");
 	if (metrics_escape(s->interface, ifn, sizeof(ifn)))
 		put(o, "autowg_helper_up{interface=\"%s\"} %u\n", ifn, s->up ? 1u : 0u);

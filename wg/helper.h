@@ -10,6 +10,7 @@
 
 #include "../core/table.h"
 #include "registry.h"
+#include "route.h"
 #include "shm.h"
 #include "wg.h"
 
@@ -26,6 +27,8 @@
 #define RESCAN_MIN_MS	   1000
 #define RESCAN_MAX_MS	   10000
 #define RESCAN_COST_SHARE  20
+#define ROUTE_REPAIR_MS	   1000 /* --install-routes: missing routes added again this often */
+#define ROUTE_EVENTS_MAX   1024 /* route notifications acted on per turn of the loop */
 
 /* What the interface is, cheaply: it changed when any of this changed. */
 struct iface_id {
@@ -53,6 +56,8 @@ struct helper {
 	uint32_t expire_after;	/* --expire-after seconds, 0 = off */
 	int64_t next_expire_ms; /* monotonic: the next expiry pass */
 	int64_t next_rescan_ms; /* monotonic: the next static-peer rescan */
+	struct routes *routes;	/* --install-routes, or NULL */
+	int64_t next_repair_ms; /* monotonic: the next pass over missing routes */
 };
 
 /* Monotonic milliseconds. */
@@ -77,5 +82,10 @@ void helper_expire_tick(struct helper *h);
 /* When due, re-learn static peers and interface addresses (one refresh), so
  * a static peer added while the helper runs is never overwritten. */
 void helper_rescan_tick(struct helper *h);
+/* --install-routes: the routing table's notifications are waiting (a
+ * resync follows when some were lost). */
+void helper_routes_read(struct helper *h);
+/* --install-routes: when due, add the routes that are missing. */
+void helper_routes_tick(struct helper *h);
 
 #endif

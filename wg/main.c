@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <net/if.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include "../core/key.h"
 #include "../core/pattern.h"
 #include "../core/proto.h"
+#include "fresh.h"
 #include "helper.h"
 #include "log.h"
 #include "server.h"
@@ -32,7 +34,8 @@ struct options {
 	const char *pool, *route, *endpoint, *http_prefix, *cn_pattern, *converter, *template;
 	const char *socket, *socket_group, *backend, *ifname;
 	uint32_t keepalive, max_peers, expire_after;
-	bool keep_peers, metrics_per_peer;
+	int64_t fresh_offset;
+	bool keep_peers, metrics_per_peer, install_routes;
 };
 
 static const char usage_text[] =
@@ -70,13 +73,20 @@ static const char usage_text[] =
     "                         bytes received) for that long, %u..%u (default off)\n"
     "  --metrics-per-peer=yes|no  v1/metrics lists every peer (default yes); no\n"
     "                         keeps the totals only\n"
+    "  --install-routes       keep a kernel route per device peer, for BIRD to\n"
+    "                         announce: proto %u (autowg), ADDRESS/128 dev\n"
+    "                         INTERFACE metric 2^31-F, F the freshness of its\n"
+    "                         registration (default off)\n"
+    "  --freshness-offset SECONDS  a test aid: shift the clock freshness is read\n"
+    "                         from by SECONDS, -%lld..%lld, as if this\n"
+    "                         concentrator's clock were skewed (default 0)\n"
     "  --help                 this text\n"
     "  --version              print the version\n";
 
 static void usage(FILE *f)
 {
 	fprintf(f, usage_text, AWG_MAX_PEERS_LIMIT, AWG_MAX_PEERS_DEFAULT, EXPIRE_AFTER_MIN,
-		EXPIRE_AFTER_MAX);
+		EXPIRE_AFTER_MAX, ROUTE_PROTO, FRESH_OFFSET_MAX, FRESH_OFFSET_MAX);
 }
 
 static noreturn void bad_usage(const char *fmt, const char *arg)
@@ -102,6 +112,21 @@ static uint32_t parse_u32(const char *flag, const char *text, uint32_t min, uint
 	return (uint32_t)v;
 }
 
+static int64_t parse_i64(const char *flag, const char *text, int64_t min, int64_t max)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (!*text || *end || errno || v < min || v > max) {
+		fprintf(stderr, LOG_PREFIX "%s: '%s' is not a number from %lld to %lld\n", flag,
+			text, (long long)min, (long long)max);
+		exit(EXIT_USAGE);
+	}
+	return v;
+}
+
 enum {
 	OPT_POOL = 256,
 	OPT_ROUTE,
@@ -121,7 +146,9 @@ enum {
 	OPT_HTTP_PORT,
 	OPT_KEEP_PEERS,
 	OPT_EXPIRE_AFTER,
-	OPT_METRICS_PER_PEER
+	OPT_METRICS_PER_PEER,
+	OPT_INSTALL_ROUTES,
+	OPT_FRESH_OFFSET
 };
 
 static const struct option long_opts[] = {
@@ -144,6 +171,8 @@ static const struct option long_opts[] = {
     {"keep-peers", no_argument, NULL, OPT_KEEP_PEERS},
     {"expire-after", required_argument, NULL, OPT_EXPIRE_AFTER},
     {"metrics-per-peer", required_argument, NULL, OPT_METRICS_PER_PEER},
+    {"install-routes", no_argument, NULL, OPT_INSTALL_ROUTES},
+    {"freshness-offset", required_argument, NULL, OPT_FRESH_OFFSET},
     {NULL, 0, NULL, 0},
 };
 
@@ -210,6 +239,13 @@ static void parse_args(int argc, char **argv, struct options *o)
 			if (strcmp(optarg, "yes") && strcmp(optarg, "no"))
 				bad_usage("--metrics-per-peer '%s': use yes or no", optarg);
 			o->metrics_per_peer = !strcmp(optarg, "yes");
+			break;
+		case OPT_INSTALL_ROUTES:
+			o->install_routes = true;
+			break;
+		case OPT_FRESH_OFFSET:
+			o->fresh_offset = parse_i64("--freshness-offset", optarg, -FRESH_OFFSET_MAX,
+						    FRESH_OFFSET_MAX);
 			break;
 		case OPT_HELP:
 			usage(stdout);
@@ -354,6 +390,8 @@ static void check_config(const struct options *o, struct helper *h, struct confi
 			 o->expire_after, o->keepalive);
 	if (o->template && kind != CONVERTER_METANS)
 		log_warn("--metans-template is only used by --converter metans");
+	if (o->fresh_offset && !o->install_routes)
+		log_warn("--freshness-offset is only used by --install-routes");
 	if (!pool_route_check(&cf->pool, &cf->route, &why))
 		fatal("--pool %s, --route %s: %s", o->pool, o->route, why);
 	if (!converter_init(&cf->conv, kind, &cf->pool, o->template, &why))
@@ -399,6 +437,14 @@ static void start(const struct options *o, struct config *cf, struct helper *h, 
 
 	if (!if_nametoindex(o->ifname))
 		fatal("%s: no such interface", o->ifname);
+	/* subscribed to route changes before the first dump: none is missed */
+	if (o->install_routes && (ret = routes_open(&cf->pool, &h->routes)))
+		fatal("--install-routes: cannot open rtnetlink: %s", strerror(-ret));
+	if (h->routes) {
+		rc.routes = &route_rtnl_ops;
+		rc.routes_ctx = h->routes;
+		rc.fresh_offset = o->fresh_offset;
+	}
 	ret = shm_table_create(&h->shm, o->max_peers, &why);
 	if (ret)
 		fatal("shared table of %u entries: %s: %s", o->max_peers, why, strerror(-ret));
@@ -427,6 +473,22 @@ static void start(const struct options *o, struct config *cf, struct helper *h, 
 	h->next_check_ms = helper_now_ms() + HELPER_CHECK_MS;
 }
 
+/* ", installing routes (...)" for the start-up line, or "". */
+static const char *routes_text(const struct options *o)
+{
+	static char text[128];
+	char offset[48] = "";
+
+	if (!o->install_routes)
+		return "";
+	if (o->fresh_offset)
+		snprintf(offset, sizeof(offset), ", clock offset %+" PRId64 " s", o->fresh_offset);
+	snprintf(text, sizeof(text),
+		 ", installing routes (protocol %u, freshness now %" PRIu32 "%s)", ROUTE_PROTO,
+		 fresh_clock(time(NULL), o->fresh_offset), offset);
+	return text;
+}
+
 int main(int argc, char **argv)
 {
 	static struct server srv;
@@ -442,17 +504,18 @@ int main(int argc, char **argv)
 	signals();
 	start(&o, &cf, &h, &srv);
 	log_info("started on %s (%s backend): endpoint %s, key %s, pool %s, route %s, "
-		 "converter %s, %zu static peer%s, table of %u, socket %s%s%s",
+		 "converter %s, %zu static peer%s, table of %u, socket %s%s%s%s",
 		 o.ifname, h.ops->name, h.settings.endpoint, h.settings.pubkey, h.settings.pool,
 		 h.settings.route, converter_kind_name(cf.conv.kind), registry_static_count(h.reg),
 		 registry_static_count(h.reg) == 1 ? "" : "s", o.max_peers, o.socket,
 		 o.keep_peers ? ", keeping the pool's peers" : "",
-		 o.expire_after ? ", expiring quiet peers" : "");
+		 o.expire_after ? ", expiring quiet peers" : "", routes_text(&o));
 	server_run(&srv, &h, &stop);
 	log_info("stopping: %u peer%s registered", registry_count(h.reg),
 		 registry_count(h.reg) == 1 ? "" : "s");
 	server_close(&srv);
 	registry_free(h.reg);
+	routes_close(h.routes);
 	shm_table_close(&h.shm);
 	cn_pattern_free(cf.pattern);
 	return 0;

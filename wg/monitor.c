@@ -95,10 +95,25 @@ static void settings_from_device(struct helper *h, const struct wg_device *dev)
 		s->pubkey[0] = '\0';
 }
 
+/* --install-routes: our routes on the interface as the routing table has
+ * them, read before the interface is touched. 0 or -errno. */
+static int routes_before(struct helper *h, const struct iface_id *id, struct own_route **own,
+			 size_t *n_own)
+{
+	*own = NULL;
+	*n_own = 0;
+	if (!h->routes)
+		return 0;
+	routes_set_ifindex(h->routes, id->ifindex);
+	return routes_dump(h->routes, own, n_own);
+}
+
 int helper_sync(struct helper *h, const char **why)
 {
 	struct wg_device *dev = NULL;
+	struct own_route *own = NULL;
 	struct iface_id id;
+	size_t n_own = 0;
 	int ret;
 
 	iface_identity(h, &id);
@@ -106,6 +121,11 @@ int helper_sync(struct helper *h, const char **why)
 	if (ret) {
 		*why = "cannot read the interface";
 		return ret;
+	}
+	ret = routes_before(h, &id, &own, &n_own);
+	if (ret) {
+		*why = "cannot read the routing table";
+		goto out;
 	}
 	if (!(dev->flags & WG_DEVICE_HAS_PRIVATE_KEY) || !(dev->flags & WG_DEVICE_HAS_PUBLIC_KEY)) {
 		*why = "the interface has no private key";
@@ -122,6 +142,8 @@ int helper_sync(struct helper *h, const char **why)
 		*why = "cannot flush the pool and re-apply the table";
 		goto out;
 	}
+	registry_routes_sync(h->reg, own, n_own);
+	h->next_repair_ms = helper_now_ms() + ROUTE_REPAIR_MS;
 	settings_from_device(h, dev);
 	h->settings.up = 1;
 	settings_publish(h);
@@ -130,6 +152,7 @@ int helper_sync(struct helper *h, const char **why)
 	h->id = id;
 	h->down_why[0] = '\0';
 out:
+	free(own);
 	wg_device_free(dev);
 	return ret;
 }
@@ -300,4 +323,51 @@ void helper_expire_tick(struct helper *h)
 	}
 	wg_device_free(dev);
 	malloc_trim(0); /* as in reread() */
+}
+
+/* Notifications were lost: only a new dump says what is true. */
+static void routes_resync(struct helper *h)
+{
+	struct own_route *own = NULL;
+	size_t n_own = 0;
+	int ret = routes_dump(h->routes, &own, &n_own);
+
+	if (ret) {
+		/* what is known stays as it was; the next loss or sync tries again */
+		log_warn("%s: route notifications were lost and the routing table cannot be read: "
+			 "%s",
+			 h->ifname, strerror(-ret));
+		return;
+	}
+	log_info("%s: route notifications were lost: the routing table read again", h->ifname);
+	registry_routes_sync(h->reg, own, n_own);
+	free(own);
+}
+
+void helper_routes_read(struct helper *h)
+{
+	static struct route_event ev[ROUTE_EVENTS_MAX];
+	size_t n = 0;
+	bool lost = false;
+	int ret;
+
+	ret = routes_read(h->routes, ev, ROUTE_EVENTS_MAX, &n, &lost);
+	if (ret)
+		log_warn("%s: reading route notifications: %s", h->ifname, strerror(-ret));
+	/* while the interface is away its sync reads the table anyway */
+	if (!h->up)
+		return;
+	registry_route_events(h->reg, ev, n);
+	if (lost)
+		routes_resync(h);
+}
+
+void helper_routes_tick(struct helper *h)
+{
+	int64_t now = helper_now_ms();
+
+	if (!h->routes || !h->up || now < h->next_repair_ms)
+		return;
+	h->next_repair_ms = now + ROUTE_REPAIR_MS;
+	registry_routes_repair(h->reg);
 }

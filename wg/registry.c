@@ -2,6 +2,7 @@
 #include "registry.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "../core/dn.h"
 #include "../core/key.h"
 #include "../core/table.h"
+#include "fresh.h"
 #include "hindex.h"
 #include "log.h"
 #include "registry_priv.h"
@@ -105,6 +107,12 @@ int registry_new(const struct registry_config *cfg, struct registry **out)
 	r->adopted = calloc(cfg->capacity ? cfg->capacity : 1, sizeof(*r->adopted));
 	if (!r->free_slot || !r->seen || !r->adopted)
 		goto fail;
+	if (cfg->routes) {
+		r->fresh = calloc(cfg->capacity ? cfg->capacity : 1, sizeof(*r->fresh));
+		r->routed = calloc(cfg->capacity ? cfg->capacity : 1, sizeof(*r->routed));
+		if (!r->fresh || !r->routed)
+			goto fail;
+	}
 	for (i = 0; i < cfg->capacity; i++)
 		r->free_slot[i] = cfg->capacity - 1 - i;
 	r->n_free = cfg->capacity;
@@ -127,6 +135,8 @@ void registry_free(struct registry *r)
 	free(r->free_slot);
 	free(r->seen);
 	free(r->adopted);
+	free(r->fresh);
+	free(r->routed);
 	sindex_free(&r->by_name);
 	sindex_free(&r->by_key);
 	sindex_free(&r->by_addr);
@@ -160,6 +170,7 @@ void slot_drop(struct registry *r, uint32_t s)
 {
 	struct table_entry empty;
 
+	route_drop(r, s);
 	sindex_remove(&r->by_name, s);
 	sindex_remove(&r->by_key, s);
 	sindex_remove(&r->by_addr, s);
@@ -186,6 +197,10 @@ uint32_t slot_take(struct registry *r, const char *name, const uint8_t addr[16],
 	slot_write(r, s, &e);
 	r->seen[s] = now;
 	r->adopted[s] = false;
+	if (r->fresh) {
+		r->fresh[s] = FRESH_NONE;
+		r->routed[s] = false;
+	}
 	/* the indexes hash what the slot now holds */
 	sindex_insert(&r->by_name, s);
 	sindex_insert(&r->by_key, s);
@@ -248,17 +263,21 @@ static void answer(struct reg_answer *out, uint32_t result, const char *why)
 
 /* One line per registration; old is the replaced key, or "". */
 static void log_answer(const struct registry *r, const char *cn, const uint8_t key[AWG_KEY_LEN],
-		       const char *old, const struct reg_answer *a)
+		       const char *old, uint32_t fresh, const struct reg_answer *a)
 {
 	char ecn[AWG_CN_MAX * 4 + 1], addr[AWG_ADDR_TEXT_MAX + 1], k[AWG_KEY_B64_LEN + 1];
+	char route[48] = "";
 
 	(void)r;
 	log_escape(cn, AWG_CN_MAX + 1, ecn, sizeof(ecn));
 	key_format(key, k);
 	addr6_format(a->addr, addr);
+	if (fresh != FRESH_NONE)
+		snprintf(route, sizeof(route), ", route metric %" PRIu32 " (freshness %" PRIu32 ")",
+			 fresh_metric(fresh), fresh);
 	if (reg_result_status(a->result) == 200)
-		log_info("register %s %s key %s: %s%s%s", a->name, addr, k,
-			 reg_result_name(a->result), old[0] ? ", old key " : "", old);
+		log_info("register %s %s key %s: %s%s%s%s", a->name, addr, k,
+			 reg_result_name(a->result), old[0] ? ", old key " : "", old, route);
 	else if (a->name[0])
 		log_info("refused CN '%s' name %s key %s: %s (%s)", ecn, a->name, k,
 			 reg_result_name(a->result), a->reason);
@@ -332,12 +351,13 @@ static uint32_t reg_check(struct registry *r, const char *cn, const uint8_t key[
 	return 0;
 }
 
-/* Every registration ends here: counted and logged; old is the replaced key. */
-static void settle(struct registry *r, const struct reg_request *q, const char *old,
+/* Every registration ends here: counted and logged; old is the replaced
+ * key, fresh its route's freshness (FRESH_NONE: none). */
+static void settle(struct registry *r, const struct reg_request *q, const char *old, uint32_t fresh,
 		   const struct reg_answer *out)
 {
 	table_count_registration(r->cfg.table, out->result);
-	log_answer(r, q->cn, q->key, old, out);
+	log_answer(r, q->cn, q->key, old, fresh, out);
 }
 
 /* A registration that passed reg_check and waits for the group's apply. */
@@ -346,6 +366,9 @@ struct pending {
 	struct reg_answer *out;
 	uint32_t owner;
 	bool same, confirm;
+	uint32_t fresh; /* --install-routes: the freshness of its route */
+	bool added;	/* ... added for it: removed again if the apply fails */
+	bool refused;	/* its route could not be added: no peer set */
 };
 
 /* Could q's outcome depend on p's, or the other way round? Then p must be
@@ -360,6 +383,32 @@ static bool depends(const struct registry *r, const struct pending *p, const str
 	       !memcmp(p->out->addr, qa->addr, 16);
 }
 
+/* --install-routes: each registration's route goes in before its peer (a
+ * new name or key gets a new freshness); one that cannot have its route is
+ * refused, its peer never set. */
+static void routes_first(struct registry *r, struct pending *g, size_t n, int64_t now)
+{
+	size_t i;
+	int ret;
+
+	for (i = 0; r->cfg.routes && i < n; i++) {
+		struct pending *p = &g[i];
+		bool renew =
+		    !p->same && !(p->confirm && key_equal(r->slot[p->owner].key, p->q->key));
+
+		ret = route_prepare(r, p->owner, p->out->addr, renew, now, &p->fresh, &p->added);
+		if (!ret)
+			continue;
+		p->refused = true;
+		answer(p->out, REG_UNAVAILABLE,
+		       ret == -ERANGE ? "a route for its address is as fresh as a route can be"
+				      : "its route cannot be installed");
+		log_warn("%s: route for %s not installed: %s", r->cfg.ifname, p->out->name,
+			 ret == -ERANGE ? "no freshness beyond the freshest route known"
+					: strerror(-ret));
+	}
+}
+
 /* Apply the group's changes in one transaction, then update the table and
  * answer each in order; on failure each is REG_UNAVAILABLE and the registry
  * is unchanged (a resync follows: r->check). */
@@ -368,13 +417,17 @@ static void commit(struct registry *r, struct pending *g, size_t n, struct wg_ch
 {
 	char old[AWG_KEY_B64_LEN + 1];
 	size_t i, m = 0;
+	uint32_t s;
 	int ret;
 
 	if (!n)
 		return;
+	routes_first(r, g, n, now);
 	for (i = 0; i < n; i++) {
 		const struct pending *p = &g[i];
 
+		if (p->refused)
+			continue;
 		if (p->owner != HINDEX_NONE && !p->same &&
 		    !key_equal(r->slot[p->owner].key, p->q->key)) {
 			memset(&ch[m], 0, sizeof(ch[m]));
@@ -386,7 +439,7 @@ static void commit(struct registry *r, struct pending *g, size_t n, struct wg_ch
 		memcpy(ch[m].key, p->q->key, AWG_KEY_LEN);
 		memcpy(ch[m++].addr, p->out->addr, 16);
 	}
-	ret = r->cfg.ops->apply(r->cfg.ifname, ch, m);
+	ret = m ? r->cfg.ops->apply(r->cfg.ifname, ch, m) : 0;
 	sodium_memzero(ch, m * sizeof(*ch));
 	if (ret) {
 		log_warn("%s: applying %zu peer%s failed: %s", r->cfg.ifname, n, n == 1 ? "" : "s",
@@ -398,7 +451,12 @@ static void commit(struct registry *r, struct pending *g, size_t n, struct wg_ch
 		struct reg_answer *out = p->out;
 
 		old[0] = '\0';
-		if (ret) {
+		s = p->owner;
+		if (p->refused) {
+			/* answered by routes_first */
+		} else if (ret) {
+			if (p->added)
+				route_undo(r, out->addr, p->fresh);
 			answer(out, REG_UNAVAILABLE, strerror(-ret));
 		} else if (p->same) {
 			/* the table already says so */
@@ -415,10 +473,12 @@ static void commit(struct registry *r, struct pending *g, size_t n, struct wg_ch
 			slot_rekey(r, p->owner, p->q->key, now);
 			answer(out, REG_REPLACED, NULL);
 		} else {
-			slot_take(r, out->name, out->addr, p->q->key, now);
+			s = slot_take(r, out->name, out->addr, p->q->key, now);
 			answer(out, REG_OK, NULL);
 		}
-		settle(r, p->q, old, out);
+		if (!p->refused && !ret && r->cfg.routes)
+			route_settle(r, s, p->fresh);
+		settle(r, p->q, old, p->refused || ret ? FRESH_NONE : p->fresh, out);
 	}
 }
 
@@ -452,7 +512,7 @@ void registry_register_many(struct registry *r, const struct reg_request *q, siz
 			}
 		} while (again);
 		if (refused) {
-			settle(r, &q[i], "", &out[i]);
+			settle(r, &q[i], "", FRESH_NONE, &out[i]);
 			continue;
 		}
 		g[ng] = (struct pending){.q = &q[i], .out = &out[i], .owner = owner};

@@ -14,6 +14,7 @@
 #include "../core/convert.h"
 #include "../core/pattern.h"
 #include "../core/proto.h"
+#include "route.h"
 #include "wg.h"
 
 #define REG_IFACE_ADDRS_MAX 4096 /* IPv6 addresses on the interface we remember */
@@ -25,6 +26,10 @@ struct registry_config {
 	const struct cn_pattern *pattern;
 	uint32_t capacity; /* --max-peers */
 	void *table;	   /* writable, table_init'ed for capacity */
+	/* --install-routes: a route per entry through routes (NULL: off) */
+	const struct route_ops *routes;
+	void *routes_ctx;
+	int64_t fresh_offset; /* --freshness-offset, seconds */
 };
 
 struct reg_answer {
@@ -75,6 +80,20 @@ int registry_expire(struct registry *r, int64_t now, uint32_t after);
 int registry_update(struct registry *r, const struct wg_device *dev);
 /* The interface's own IPv6 addresses (refused as device addresses). */
 int registry_set_iface_addrs(struct registry *r, const uint8_t (*addrs)[16], size_t n);
+
+/* --install-routes, after a sync or a dump of the routing table (own: our
+ * routes it found): every entry gets its route back (a kept peer takes the
+ * freshness of the route an earlier run left it), stale routes of ours go,
+ * the routes that cannot be added are logged and retried by
+ * registry_routes_repair. Never fails: a route is not a reason to stop. */
+void registry_routes_sync(struct registry *r, const struct own_route *own, size_t n_own);
+/* The kernel says these routes changed (route.h): one of ours removed by
+ * someone else is re-added by the next repair. */
+void registry_route_events(struct registry *r, const struct route_event *ev, size_t n);
+/* Add the routes of entries that lack theirs; logs what happened. */
+void registry_routes_repair(struct registry *r);
+/* Entries without their route (0 when --install-routes is off). */
+uint32_t registry_unrouted(const struct registry *r);
 
 void registry_set_up(struct registry *r, bool up);
 /* --keep-peers: from now on a sync keeps the pool's peers that look like

@@ -30,6 +30,14 @@ struct registry {
 	bool has_iface_key, up;
 	bool keep_peers; /* --keep-peers */
 	int check;	 /* -errno of the last failed apply */
+	/* --install-routes (cfg.routes), per slot: the freshness of the
+	 * entry's route (FRESH_NONE: not decided yet), and whether the route is
+	 * in the kernel as far as the helper knows; n_routed of them are */
+	uint32_t *fresh;
+	bool *routed;
+	uint32_t n_routed;
+	int repair_err;	    /* the last repair's failure, logged once */
+	bool moved_pending; /* a move could not be carried out: try again */
 };
 
 bool registry_is_ours(const struct registry *r, const uint8_t key[AWG_KEY_LEN]);
@@ -46,6 +54,19 @@ uint32_t slot_take(struct registry *r, const char *name, const uint8_t addr[16],
 void slot_stats(struct registry *r, uint32_t s, const struct wg_peer *p);
 /* "(fde3::1/128,...)" for a log line. */
 void peer_ips_text(const struct wg_peer *p, char *out, size_t size);
+
+/* reg_routes.c: before the peer of a registration is set, its route: a
+ * new freshness when renew (a new name or key), else entry s keeps its own;
+ * *added when the route had to be added. 0, or -errno (nothing added). */
+int route_prepare(struct registry *r, uint32_t s, const uint8_t addr[16], bool renew, int64_t now,
+		  uint32_t *fresh, bool *added);
+/* After the peer was set: entry s's route is now the one of freshness f
+ * (the older one removed). */
+void route_settle(struct registry *r, uint32_t s, uint32_t fresh);
+/* Remove the route route_prepare added for a registration that failed. */
+void route_undo(struct registry *r, const uint8_t addr[16], uint32_t fresh);
+/* Entry s goes: its route too. */
+void route_drop(struct registry *r, uint32_t s);
 
 /* keep.c: "flushed peer KEY (IPS)", and ": not kept: WHY" when why. */
 void log_flushed(const struct wg_peer *p, const char *why);

@@ -409,10 +409,15 @@ static void serve_one(struct server *s, struct server_conn *c, struct helper *h,
 		do_refresh(s, c, h, u.b);
 }
 
+/* pfd[] before the connections: the listener, then route notifications. */
+#define PFD_LISTEN 0
+#define PFD_ROUTES 1
+#define PFD_CONNS  2
+
 void server_run(struct server *s, struct helper *h, volatile sig_atomic_t *stop)
 {
-	static struct pollfd pfd[SERVER_CONN_MAX + 1];
-	static struct server_conn *who[SERVER_CONN_MAX + 1];
+	static struct pollfd pfd[SERVER_CONN_MAX + PFD_CONNS];
+	static struct server_conn *who[SERVER_CONN_MAX + PFD_CONNS];
 	static struct reg_batch batch;
 	size_t i, n;
 	int k, err;
@@ -424,8 +429,12 @@ void server_run(struct server *s, struct helper *h, volatile sig_atomic_t *stop)
 			monitor_tick(h, err);
 		helper_expire_tick(h);
 		helper_rescan_tick(h);
+		helper_routes_tick(h);
 		n = 0;
 		pfd[n++] = (struct pollfd){.fd = s->fd, .events = POLLIN};
+		/* a negative descriptor is left alone by poll() */
+		pfd[n++] =
+		    (struct pollfd){.fd = h->routes ? routes_fd(h->routes) : -1, .events = POLLIN};
 		for (i = 0; i < s->conn_max; i++) {
 			if (s->conn[i].fd < 0)
 				continue;
@@ -437,8 +446,10 @@ void server_run(struct server *s, struct helper *h, volatile sig_atomic_t *stop)
 				fatal("poll: %s", strerror(errno));
 			continue;
 		}
+		if (pfd[PFD_ROUTES].revents & POLLIN)
+			helper_routes_read(h);
 		/* one request per connection per turn: nobody can hog the loop */
-		for (i = 1; i < n; i++) {
+		for (i = PFD_CONNS; i < n; i++) {
 			if (who[i]->fd != pfd[i].fd)
 				continue; /* evicted during this turn */
 			if (pfd[i].revents & POLLIN)
@@ -447,7 +458,7 @@ void server_run(struct server *s, struct helper *h, volatile sig_atomic_t *stop)
 				conn_close(who[i]);
 		}
 		batch_run(s, h, &batch);
-		if (pfd[0].revents & POLLIN)
+		if (pfd[PFD_LISTEN].revents & POLLIN)
 			for (k = 0; k < SERVER_ACCEPT_BURST && accept_one(s, h); k++)
 				;
 	}

@@ -96,6 +96,10 @@ static void per_peer_series_and_totals(void **state)
 	table_count_registration(t.base, REG_KEY_TAKEN);
 	table_count_registration(t.base, REG_RESULT_COUNT + 100); /* ignored */
 	table_count_expired(t.base, 3);
+	table_set_routes(t.base, 5);
+	table_set_routes(t.base, 4); /* a gauge: the last value counts */
+	table_count_moved(t.base, 2);
+	table_count_moved(t.base, 1);
 	text = text_of(&t);
 	memset(k, 7, sizeof(k));
 	key_format(k, key);
@@ -114,6 +118,10 @@ static void per_peer_series_and_totals(void **state)
 	has(text, "autowg_peers_managed 2");
 	has(text, "autowg_table_capacity 8");
 	has(text, "autowg_expired_total 3");
+	has(text, "# TYPE autowg_routes gauge");
+	has(text, "autowg_routes 4");
+	has(text, "# TYPE autowg_moved_total counter");
+	has(text, "autowg_moved_total 3");
 	has(text, "autowg_helper_up{interface=\"wg0\"} 1");
 	has(text, "autowg_helper_start_time_seconds 1700000000");
 	/* sorted by name: "1234" before "7" */

@@ -243,7 +243,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h.shm.size = tsize;
 	h.shm.fd = h.shm.ro_fd = -1;
 	snprintf(h.host, sizeof(h.host), "vpn.example.com");
-	rc = (struct registry_config){"fuzz0", &fake_ops, &conv, pat, CAPACITY, table};
+	rc = (struct registry_config){.ifname = "fuzz0",
+				      .ops = &fake_ops,
+				      .conv = &conv,
+				      .pattern = pat,
+				      .capacity = CAPACITY,
+				      .table = table};
 	if (registry_new(&rc, &h.reg))
 		abort();
 	apply_fail = 0;

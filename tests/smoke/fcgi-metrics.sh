@@ -95,6 +95,8 @@ expect_eq "autowg_table_capacity: --max-peers" 500 "$(val 'autowg_table_capacity
 expect_eq "autowg_key_changes_total: 42 changed keys 3 times" 3 "$(val 'autowg_key_changes_total{name=42}')"
 expect_eq "autowg_key_changes_total: 1234 never" 0 "$(val 'autowg_key_changes_total{name=1234}')"
 expect_eq "autowg_expired_total: 0" 0 "$(val 'autowg_expired_total{}')"
+expect_eq "autowg_routes: 0 without --install-routes" 0 "$(val 'autowg_routes{}')"
+expect_eq "autowg_moved_total: 0" 0 "$(val 'autowg_moved_total{}')"
 expect_eq "autowg_helper_up: 1 for the interface" 1 "$(val "autowg_helper_up{interface=$IF}")"
 start=$(val 'autowg_helper_start_time_seconds{}')
 check "autowg_helper_start_time_seconds is the last minute ($start)" \

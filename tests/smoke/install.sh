@@ -31,6 +31,7 @@ expected() {
 	echo "644 $PREFIX/share/doc/autowg/README.md"
 	for f in $EXAMPLES; do echo "644 $PREFIX/share/doc/autowg/examples/$f"; done
 	for f in $UNITS; do echo "644 $PREFIX/lib/systemd/system/$f"; done
+	echo "644 /etc/iproute2/rt_protos.d/autowg.conf"
 }
 quiet() { "$@" >/dev/null 2>&1; }
 tree() { (cd "$ROOT" && find . -type f -printf '%m /%P\n' | sort); }
@@ -111,6 +112,11 @@ for w in SSL_CLIENT_VERIFY SSL_CLIENT_CERT SSL_CLIENT_S_DN 'HTTP_\*' REMOTE_USER
 done
 expect_match "autowg-fcgi.8: HTTP_AUTH only in FastCGI mode" "HTTP_AUTH.*only in FastCGI mode" \
 	"$(printf '%s' "$TEXT" | tr '\n' ' ' | tr -s ' ')"
+
+# --- the routing protocol's name (--install-routes) -------------------------
+proto=$(sed -n 's/.*proto \([0-9]*\) (autowg).*/\1/p' "$T_TMP/help-autowg-helper")
+expect_eq "rt_protos.d/autowg.conf names the protocol autowg-helper --help says it uses" \
+	"${proto:-?} autowg" "$(grep -v '^#' "$ROOT/etc/iproute2/rt_protos.d/autowg.conf")"
 
 # --- systemd units ---------------------------------------------------------
 for u in $UNITS; do

@@ -64,3 +64,10 @@ allowed_ips() { dump | awk -F'\t' -v k="$1" 'NR > 1 && $1 == k { print $4 }'; }
 newkey() { wg genkey | wg pubkey; }
 # reply_of CN KEY: "<status> <result>" of a registration.
 reply_of() { call register "$1" "$2" | cut -d' ' -f1,2; }
+# cgi PATH: GET v1/PATH through the responder as plain CGI (root's
+# credentials on the helper's socket), the body only.
+cgi() {
+	env -i AUTOWG_HTTP_AUTH=ops:pw REQUEST_METHOD=GET REQUEST_URI="/v1/$1" GATEWAY_INTERFACE=CGI/1.1 \
+		"HTTP_AUTHORIZATION=Basic $(printf ops:pw | base64)" "$B/autowg-fcgi" --socket "$SOCK" |
+		sed '1,/^\r$/d'
+}

@@ -97,7 +97,12 @@ static int setup_cap(void **state, uint32_t capacity, enum converter_kind kind)
 	f->size = table_size(capacity);
 	f->table = aligned_alloc(64, (f->size + 63) / 64 * 64);
 	table_init(f->table, f->size, capacity);
-	rc = (struct registry_config){"wgtest", &fake_ops, &f->conv, f->pat, capacity, f->table};
+	rc = (struct registry_config){.ifname = "wgtest",
+				      .ops = &fake_ops,
+				      .conv = &f->conv,
+				      .pattern = f->pat,
+				      .capacity = capacity,
+				      .table = f->table};
 	assert_int_equal(registry_new(&rc, &f->r), 0);
 	d = device(NULL, 0);
 	assert_int_equal(registry_sync(f->r, d), 0);

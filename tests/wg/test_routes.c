@@ -1,0 +1,696 @@
+/* SPDX-License-Identifier: MIT */
+/* --install-routes in the registry, against a fake WireGuard and a fake
+ * routing table: the route goes in before the peer, a registration whose
+ * route cannot go in is refused, the route follows the peer, the hybrid
+ * logical clock, the sync, lost routes. Real kernel routes:
+ * tests/wg/helper-routes.sh. Metrics here are worked out by hand:
+ * 2^31 - (now - 2020-01-01). */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "../../core/addr.h"
+#include "../../core/key.h"
+#include "../../core/table.h"
+#include "../../wg/registry.h"
+
+#define FAKE_CHANGES_MAX 64
+#define CAPACITY	 24
+#define POOL		 "fde3:25fb:7f6c:1::/64"
+#define T1000		 (1577836800 + 1000) /* 1000 s after 2020-01-01T00:00:00Z */
+#define M1000		 2147482648u	     /* 2^31 - 1000 */
+
+#include "fake_wg.h"
+
+#define FR_MAX 32
+
+/* The routing table as the fake keeps it: our routes, and what is known of
+ * other protocols' routes (the helper learns those from the kernel). */
+static struct {
+	struct own_route own[FR_MAX];
+	size_t n_own;
+	struct {
+		uint8_t addr[16];
+		uint32_t fresh;
+	} foreign[FR_MAX];
+	size_t n_foreign;
+	int fail_add;	     /* -errno every add returns while set */
+	size_t adds, dels;   /* calls */
+	size_t own_at_apply; /* our routes when WireGuard was last applied */
+} fr;
+
+static void addr_of(const char *text, uint8_t out[16])
+{
+	const char *why;
+
+	assert_true(addr6_parse(text, out, &why));
+}
+
+static int fr_find(const struct prefix6 *dst, uint32_t metric)
+{
+	size_t i;
+
+	for (i = 0; i < fr.n_own; i++)
+		if (fr.own[i].dst.len == dst->len && !memcmp(fr.own[i].dst.addr, dst->addr, 16) &&
+		    fr.own[i].metric == metric)
+			return (int)i;
+	return -1;
+}
+
+static int fr_add(void *ctx, const uint8_t addr[16], uint32_t f)
+{
+	struct own_route o = {.dst = {.len = 128}, .metric = 2147483648u - f};
+
+	(void)ctx;
+	fr.adds++;
+	if (fr.fail_add)
+		return fr.fail_add;
+	memcpy(o.dst.addr, addr, 16);
+	if (fr_find(&o.dst, o.metric) >= 0)
+		return 0;
+	assert_true(fr.n_own < FR_MAX);
+	fr.own[fr.n_own++] = o;
+	return 0;
+}
+
+static int fr_del(void *ctx, const struct prefix6 *dst, uint32_t metric)
+{
+	int i = fr_find(dst, metric);
+
+	(void)ctx;
+	fr.dels++;
+	if (i >= 0)
+		fr.own[i] = fr.own[--fr.n_own];
+	return 0;
+}
+
+static uint32_t fr_known(void *ctx, const uint8_t addr[16])
+{
+	uint32_t best = 0;
+	size_t i;
+
+	(void)ctx;
+	for (i = 0; i < fr.n_foreign; i++)
+		if (!memcmp(fr.foreign[i].addr, addr, 16) && fr.foreign[i].fresh > best)
+			best = fr.foreign[i].fresh;
+	return best;
+}
+
+static const struct route_ops fr_ops = {fr_add, fr_del, fr_known};
+
+static void foreign(const char *addr, uint32_t fresh)
+{
+	addr_of(addr, fr.foreign[fr.n_foreign].addr);
+	fr.foreign[fr.n_foreign++].fresh = fresh;
+}
+
+/* Our routes for addr: how many, and the metric of the last. */
+static size_t routes_of(const char *addr, uint32_t *metric)
+{
+	uint8_t a[16];
+	size_t i, n = 0;
+
+	addr_of(addr, a);
+	for (i = 0; i < fr.n_own; i++) {
+		if (fr.own[i].dst.len != 128 || memcmp(fr.own[i].dst.addr, a, 16))
+			continue;
+		n++;
+		if (metric)
+			*metric = fr.own[i].metric;
+	}
+	return n;
+}
+
+static uint32_t metric_of(const char *addr)
+{
+	uint32_t m = 0;
+
+	assert_int_equal(routes_of(addr, &m), 1);
+	return m;
+}
+
+/* WireGuard, noting how many routes were in when the peers were set. */
+static int apply_noting(const char *ifname, const struct wg_change *ch, size_t n)
+{
+	fr.own_at_apply = fr.n_own;
+	return fake_apply(ifname, ch, n);
+}
+
+static const struct wg_ops wg_noting = {"fake", fake_get, apply_noting};
+
+struct fix {
+	struct converter conv;
+	struct cn_pattern *pat;
+	void *table;
+	size_t size;
+	struct registry *r;
+};
+
+struct fake_peer {
+	int key;
+	const char *ip;
+	int64_t handshake;
+};
+
+static struct wg_device *device(const struct fake_peer *p, size_t n)
+{
+	struct wg_device *d = calloc(1, sizeof(*d));
+	size_t i;
+
+	d->flags = WG_DEVICE_HAS_PUBLIC_KEY | WG_DEVICE_HAS_PRIVATE_KEY;
+	key_of(999, d->public_key);
+	d->peers = calloc(n ? n : 1, sizeof(*d->peers));
+	d->n_peers = n;
+	for (i = 0; i < n; i++) {
+		struct prefix6 pf;
+		const char *why;
+
+		key_of(p[i].key, d->peers[i].key);
+		d->peers[i].last_handshake = p[i].handshake;
+		d->peers[i].ips = calloc(1, sizeof(*d->peers[i].ips));
+		d->peers[i].n_ips = 1;
+		assert_true(prefix6_parse(p[i].ip, &pf, &why));
+		d->peers[i].ips[0].family = AF_INET6;
+		d->peers[i].ips[0].cidr = pf.len;
+		memcpy(d->peers[i].ips[0].addr, pf.addr, 16);
+	}
+	return d;
+}
+
+static void device_free(struct wg_device *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n_peers; i++)
+		free(d->peers[i].ips);
+	free(d->peers);
+	free(d);
+}
+
+/* A registry with --install-routes over an interface holding p[0..n)
+ * (--keep-peers keeps them), synced against a routing table holding own
+ * and the routes elsewhere set up before (fix_free forgets those). */
+static struct fix *fix_new(bool keep, const struct fake_peer *p, size_t n,
+			   const struct own_route *own, size_t n_own)
+{
+	struct fix *f = calloc(1, sizeof(*f));
+	struct registry_config rc;
+	struct prefix6 pool;
+	struct wg_device *d;
+	const char *why;
+	char err[128];
+
+	fr.n_own = fr.adds = fr.dels = fr.own_at_apply = 0;
+	fr.fail_add = 0;
+	memset(&fake, 0, sizeof(fake));
+	assert_true(prefix6_parse(POOL, &pool, &why));
+	assert_true(converter_init(&f->conv, CONVERTER_DIRECT_BCD, &pool, NULL, &why));
+	f->pat = cn_pattern_compile(CN_PATTERN_DEFAULT, err, sizeof(err));
+	f->size = table_size(CAPACITY);
+	f->table = aligned_alloc(64, (f->size + 63) / 64 * 64);
+	table_init(f->table, f->size, CAPACITY);
+	rc = (struct registry_config){.ifname = "wgtest",
+				      .ops = &wg_noting,
+				      .conv = &f->conv,
+				      .pattern = f->pat,
+				      .capacity = CAPACITY,
+				      .table = f->table,
+				      .routes = &fr_ops};
+	assert_int_equal(registry_new(&rc, &f->r), 0);
+	registry_set_keep_peers(f->r, keep);
+	d = device(p, n);
+	assert_int_equal(registry_sync(f->r, d), 0);
+	device_free(d);
+	if (n_own)
+		memcpy(fr.own, own, n_own * sizeof(*own));
+	fr.n_own = n_own;
+	registry_routes_sync(f->r, own, n_own);
+	registry_set_up(f->r, true);
+	return f;
+}
+
+static void fix_free(struct fix *f)
+{
+	registry_free(f->r);
+	cn_pattern_free(f->pat);
+	free(f->table);
+	free(f);
+	memset(&fr, 0, sizeof(fr));
+}
+
+static uint32_t reg_at(struct fix *f, const char *cn, int keyn, int64_t now)
+{
+	uint8_t key[AWG_KEY_LEN];
+	struct reg_answer a;
+
+	key_of(keyn, key);
+	registry_register(f->r, cn, key, now, &a);
+	return a.result;
+}
+
+static uint64_t routes_gauge(struct fix *f)
+{
+	struct table_counters c;
+
+	assert_true(table_read_counters(f->table, f->size, &c));
+	return c.routes;
+}
+
+static void route_goes_in_before_the_peer(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+
+	(void)state;
+	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000);
+	assert_int_equal(fr.own_at_apply, 1);
+	assert_int_equal(routes_gauge(f), 1);
+	assert_int_equal(reg_at(f, "42", 2, T1000 + 5), REG_OK);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M1000 - 5);
+	assert_int_equal(routes_gauge(f), 2);
+	fix_free(f);
+}
+
+static void new_key_gets_a_fresher_route_the_old_one_goes(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+
+	(void)state;
+	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
+	/* in the same second: one more than its own freshness */
+	assert_int_equal(reg_at(f, "1234", 2, T1000), REG_REPLACED);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000 - 1);
+	/* later: the clock */
+	assert_int_equal(reg_at(f, "1234", 3, T1000 + 60), REG_REPLACED);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000 - 60);
+	assert_int_equal(routes_gauge(f), 1);
+	fix_free(f);
+}
+
+static void same_key_keeps_the_route(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+
+	(void)state;
+	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
+	fr.adds = fr.dels = 0;
+	assert_int_equal(reg_at(f, "1234", 1, T1000 + 60), REG_SAME);
+	assert_int_equal(fr.adds + fr.dels, 0);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000);
+	fix_free(f);
+}
+
+static void no_route_no_peer(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+	struct table_counters c;
+
+	(void)state;
+	fr.fail_add = -ENOBUFS;
+	fake.calls = 0;
+	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_UNAVAILABLE);
+	assert_int_equal(fake.calls, 0);
+	assert_int_equal(fake.n_peers, 0);
+	assert_int_equal(registry_count(f->r), 0);
+	assert_true(table_read_counters(f->table, f->size, &c));
+	assert_int_equal(c.registrations[REG_UNAVAILABLE], 1);
+	assert_int_equal(c.routes, 0);
+	fr.fail_add = 0;
+	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
+	assert_int_equal(fake.n_peers, 1);
+	fix_free(f);
+}
+
+static void new_key_without_its_route_keeps_the_old_peer(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+	uint8_t k1[AWG_KEY_LEN];
+
+	(void)state;
+	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
+	fr.fail_add = -ENOBUFS;
+	assert_int_equal(reg_at(f, "1234", 2, T1000 + 1), REG_UNAVAILABLE);
+	key_of(1, k1);
+	assert_int_equal(fake.n_peers, 1);
+	assert_memory_equal(fake.peer[0].key, k1, AWG_KEY_LEN);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000);
+	fix_free(f);
+}
+
+static void failed_apply_takes_the_route_back(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+
+	(void)state;
+	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
+	fake.fail = -EIO;
+	assert_int_equal(reg_at(f, "42", 2, T1000), REG_UNAVAILABLE);
+	assert_int_equal(reg_at(f, "1234", 3, T1000 + 1), REG_UNAVAILABLE);
+	assert_int_equal(routes_of("fde3:25fb:7f6c:1::42", NULL), 0);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000);
+	assert_int_equal(routes_gauge(f), 1);
+	fix_free(f);
+}
+
+static void newer_than_a_clock_running_ahead(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+
+	(void)state;
+	foreign("fde3:25fb:7f6c:1::1234", 5000); /* registered elsewhere, clock 4000 s ahead */
+	foreign("fde3:25fb:7f6c:1::1234", 3000);
+	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), 2147483648u - 5001);
+	/* an older route elsewhere changes nothing: the clock wins */
+	foreign("fde3:25fb:7f6c:1::42", 10);
+	assert_int_equal(reg_at(f, "42", 2, T1000), REG_OK);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M1000);
+	fix_free(f);
+}
+
+static void nothing_fresher_fits(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+
+	(void)state;
+	foreign("fde3:25fb:7f6c:1::1234", 2147483647u); /* metric 1 */
+	fake.calls = 0;
+	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_UNAVAILABLE);
+	assert_int_equal(fake.calls, 0);
+	assert_int_equal(fr.n_own, 0);
+	foreign("fde3:25fb:7f6c:1::42", 2147483646u);
+	assert_int_equal(reg_at(f, "42", 2, T1000), REG_OK);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), 1);
+	fix_free(f);
+}
+
+static void clock_is_clamped(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+
+	(void)state;
+	assert_int_equal(reg_at(f, "1", 1, 1000000000), REG_OK); /* 2001: before 2020 */
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1"), 2147483647u);
+	assert_int_equal(reg_at(f, "2", 2, 1577836800LL + 3000000000LL), REG_OK); /* 2115 */
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::2"), 1);
+	fix_free(f);
+}
+
+static void expiry_takes_the_route(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+
+	(void)state;
+	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
+	assert_int_equal(reg_at(f, "42", 2, T1000 + 50), REG_OK);
+	assert_int_equal(registry_expire(f->r, T1000 + 40, 30), 1);
+	assert_int_equal(routes_of("fde3:25fb:7f6c:1::1234", NULL), 0);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M1000 - 50);
+	assert_int_equal(routes_gauge(f), 1);
+	fix_free(f);
+}
+
+static void sync_keeps_ours_removes_stale_adds_missing(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+	struct own_route own[3] = {{.dst = {.len = 128}, .metric = M1000},
+				   {.dst = {.len = 128}, .metric = 5},
+				   {.dst = {.len = 64}, .metric = 77}};
+
+	(void)state;
+	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
+	assert_int_equal(reg_at(f, "42", 2, T1000 + 7), REG_OK);
+	/* the table as a dump finds it: 1234's route; a stale /128 and a /64;
+	 * 42's route gone (with the interface, say) */
+	addr_of("fde3:25fb:7f6c:1::1234", own[0].dst.addr);
+	addr_of("fde3:25fb:7f6c:1::9", own[1].dst.addr);
+	addr_of("fde3:25fb:7f6c:9::", own[2].dst.addr);
+	memcpy(fr.own, own, sizeof(own));
+	fr.n_own = 3;
+	fr.adds = fr.dels = 0;
+	registry_routes_sync(f->r, own, 3);
+	assert_int_equal(fr.dels, 2);
+	assert_int_equal(fr.adds, 1);
+	assert_int_equal(fr.n_own, 2);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M1000 - 7);
+	assert_int_equal(routes_gauge(f), 2);
+	assert_int_equal(registry_unrouted(f->r), 0);
+	fix_free(f);
+}
+
+static void kept_peer_keeps_the_route_of_the_earlier_run(void **state)
+{
+	const struct fake_peer p[] = {{5, "fde3:25fb:7f6c:1::42/128", T1000 + 500}};
+	struct own_route own[2] = {{.dst = {.len = 128}, .metric = M1000},
+				   {.dst = {.len = 128}, .metric = M1000 + 10}};
+	struct fix *f;
+
+	(void)state;
+	addr_of("fde3:25fb:7f6c:1::42", own[0].dst.addr);
+	addr_of("fde3:25fb:7f6c:1::42", own[1].dst.addr); /* an older one too: it goes */
+	f = fix_new(true, p, 1, own, 2);
+	assert_int_equal(registry_count(f->r), 1);
+	assert_int_equal(fr.adds, 0);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M1000);
+	/* its device, back with the same key: nothing changes */
+	assert_int_equal(reg_at(f, "42", 5, T1000 + 900), REG_SAME);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M1000);
+	/* with a new key: the clock */
+	assert_int_equal(reg_at(f, "42", 6, T1000 + 900), REG_REPLACED);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M1000 - 900);
+	fix_free(f);
+}
+
+static void kept_peer_without_a_route_takes_its_handshake(void **state)
+{
+	const struct fake_peer p[] = {{5, "fde3:25fb:7f6c:1::42/128", T1000 + 500},
+				      {6, "fde3:25fb:7f6c:1::43/128", 0}};
+	struct fix *f = fix_new(true, p, 2, NULL, 0);
+
+	(void)state;
+	assert_int_equal(registry_count(f->r), 2);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M1000 - 500);
+	/* never a handshake: the oldest there is */
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::43"), 2147483647u);
+	fix_free(f);
+}
+
+static void route_removed_by_someone_else_comes_back(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+	struct route_event ev[2] = {{.kind = ROUTE_EV_OWN_GONE, .metric = M1000 + 1},
+				    {.kind = ROUTE_EV_OWN_GONE, .metric = M1000}};
+	struct prefix6 dst = {.len = 128};
+
+	(void)state;
+	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
+	addr_of("fde3:25fb:7f6c:1::1234", ev[0].addr);
+	addr_of("fde3:25fb:7f6c:1::1234", ev[1].addr);
+	/* another metric than ours: not ours, nothing to do */
+	registry_route_events(f->r, ev, 1);
+	assert_int_equal(registry_unrouted(f->r), 0);
+	memcpy(dst.addr, ev[1].addr, 16);
+	fr_del(NULL, &dst, M1000);
+	registry_route_events(f->r, ev + 1, 1);
+	assert_int_equal(registry_unrouted(f->r), 1);
+	assert_int_equal(routes_gauge(f), 0);
+	/* it cannot be added yet; then it can */
+	fr.fail_add = -ENETDOWN;
+	registry_routes_repair(f->r);
+	assert_int_equal(registry_unrouted(f->r), 1);
+	fr.fail_add = 0;
+	registry_routes_repair(f->r);
+	assert_int_equal(registry_unrouted(f->r), 0);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000);
+	assert_int_equal(routes_gauge(f), 1);
+	fix_free(f);
+}
+
+/* With the interface refusing routes a pass gives up after 16 failures:
+ * a second later it tries again. */
+static void a_refused_pass_stops_early(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+	struct route_event ev[20];
+	char cn[8];
+	int i;
+
+	(void)state;
+	for (i = 0; i < 20; i++) {
+		snprintf(cn, sizeof(cn), "%d", 100 + i);
+		assert_int_equal(reg_at(f, cn, 100 + i, T1000), REG_OK);
+		ev[i] = (struct route_event){.kind = ROUTE_EV_OWN_GONE, .metric = M1000};
+		memcpy(ev[i].addr, fr.own[i].dst.addr, 16);
+	}
+	fr.n_own = 0; /* the interface went down: every route with it */
+	registry_route_events(f->r, ev, 20);
+	assert_int_equal(registry_unrouted(f->r), 20);
+	fr.fail_add = -ENETDOWN;
+	fr.adds = 0;
+	registry_routes_repair(f->r);
+	assert_int_equal(fr.adds, 16);
+	fr.fail_add = 0;
+	registry_routes_repair(f->r);
+	assert_int_equal(registry_unrouted(f->r), 0);
+	assert_int_equal(fr.n_own, 20);
+	fix_free(f);
+}
+
+static uint64_t moved_count(struct fix *f)
+{
+	struct table_counters c;
+
+	assert_true(table_read_counters(f->table, f->size, &c));
+	return c.moved;
+}
+
+/* The kernel tells of a route of another protocol for addr. */
+static void route_elsewhere(struct fix *f, const char *addr, uint32_t fresh)
+{
+	struct route_event ev = {.kind = ROUTE_EV_FOREIGN, .metric = 2147483648u - fresh};
+
+	foreign(addr, fresh);
+	addr_of(addr, ev.addr);
+	registry_route_events(f->r, &ev, 1);
+}
+
+static void fresher_route_elsewhere_moves_the_device(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+	uint8_t k1[AWG_KEY_LEN];
+
+	(void)state;
+	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
+	assert_int_equal(reg_at(f, "42", 2, T1000), REG_OK);
+	fake.calls = 0;
+	route_elsewhere(f, "fde3:25fb:7f6c:1::1234", 1001);
+	key_of(1, k1);
+	assert_int_equal(fake.calls, 1);
+	assert_int_equal(fake.n, 1);
+	assert_int_equal(fake.ch[0].op, WG_CHANGE_REMOVE);
+	assert_memory_equal(fake.ch[0].key, k1, AWG_KEY_LEN);
+	assert_int_equal(fake.n_peers, 1);
+	assert_int_equal(registry_count(f->r), 1);
+	assert_int_equal(routes_of("fde3:25fb:7f6c:1::1234", NULL), 0);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M1000);
+	assert_int_equal(moved_count(f), 1);
+	assert_int_equal(routes_gauge(f), 1);
+	/* the device back here: newer than the route elsewhere */
+	assert_int_equal(reg_at(f, "1234", 3, T1000), REG_OK);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000 - 2);
+	route_elsewhere(f, "fde3:25fb:7f6c:1::1234", 1001); /* told again: still older */
+	assert_int_equal(registry_count(f->r), 2);
+	fix_free(f);
+}
+
+static void a_tie_moves_an_older_route_does_not(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+
+	(void)state;
+	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
+	assert_int_equal(reg_at(f, "42", 2, T1000), REG_OK);
+	fake.calls = 0;
+	route_elsewhere(f, "fde3:25fb:7f6c:1::42", 999);
+	route_elsewhere(f, "fde3:25fb:7f6c:1::7", 5000); /* no such device here */
+	assert_int_equal(fake.calls, 0);
+	assert_int_equal(registry_count(f->r), 2);
+	/* the same freshness: the route reflector chose the other one */
+	route_elsewhere(f, "fde3:25fb:7f6c:1::1234", 1000);
+	assert_int_equal(registry_count(f->r), 1);
+	assert_int_equal(moved_count(f), 1);
+	fix_free(f);
+}
+
+static void a_move_the_interface_refuses_is_tried_again(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+
+	(void)state;
+	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
+	fake.fail = -EIO;
+	route_elsewhere(f, "fde3:25fb:7f6c:1::1234", 2000);
+	assert_int_equal(registry_count(f->r), 1);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000);
+	assert_int_equal(moved_count(f), 0);
+	assert_int_equal(registry_take_check(f->r), -EIO);
+	fake.fail = 0;
+	registry_routes_repair(f->r);
+	assert_int_equal(registry_count(f->r), 0);
+	assert_int_equal(fake.n_peers, 0);
+	assert_int_equal(moved_count(f), 1);
+	fix_free(f);
+}
+
+static void a_dump_finds_devices_that_moved(void **state)
+{
+	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
+	struct own_route own[2] = {{.dst = {.len = 128}, .metric = M1000},
+				   {.dst = {.len = 128}, .metric = M1000}};
+
+	(void)state;
+	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
+	assert_int_equal(reg_at(f, "42", 2, T1000), REG_OK);
+	addr_of("fde3:25fb:7f6c:1::1234", own[0].dst.addr);
+	addr_of("fde3:25fb:7f6c:1::42", own[1].dst.addr);
+	/* learned while the interface was away: no event, the dump tells */
+	foreign("fde3:25fb:7f6c:1::42", 1500);
+	registry_routes_sync(f->r, own, 2);
+	assert_int_equal(registry_count(f->r), 1);
+	assert_int_equal(routes_of("fde3:25fb:7f6c:1::42", NULL), 0);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000);
+	assert_int_equal(moved_count(f), 1);
+	fix_free(f);
+}
+
+static void kept_peer_registered_elsewhere_since_goes(void **state)
+{
+	const struct fake_peer p[] = {{5, "fde3:25fb:7f6c:1::42/128", T1000 + 500}};
+	struct fix *f;
+
+	(void)state;
+	/* while this helper was stopped, its device registered elsewhere */
+	foreign("fde3:25fb:7f6c:1::42", 1600);
+	f = fix_new(true, p, 1, NULL, 0);
+	assert_int_equal(registry_count(f->r), 0);
+	assert_int_equal(fake.n_peers, 0);
+	assert_int_equal(fr.n_own, 0);
+	assert_int_equal(moved_count(f), 1);
+	fix_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(route_goes_in_before_the_peer),
+	    cmocka_unit_test(new_key_gets_a_fresher_route_the_old_one_goes),
+	    cmocka_unit_test(same_key_keeps_the_route),
+	    cmocka_unit_test(no_route_no_peer),
+	    cmocka_unit_test(new_key_without_its_route_keeps_the_old_peer),
+	    cmocka_unit_test(failed_apply_takes_the_route_back),
+	    cmocka_unit_test(newer_than_a_clock_running_ahead),
+	    cmocka_unit_test(nothing_fresher_fits),
+	    cmocka_unit_test(clock_is_clamped),
+	    cmocka_unit_test(expiry_takes_the_route),
+	    cmocka_unit_test(sync_keeps_ours_removes_stale_adds_missing),
+	    cmocka_unit_test(kept_peer_keeps_the_route_of_the_earlier_run),
+	    cmocka_unit_test(kept_peer_without_a_route_takes_its_handshake),
+	    cmocka_unit_test(route_removed_by_someone_else_comes_back),
+	    cmocka_unit_test(a_refused_pass_stops_early),
+	    cmocka_unit_test(fresher_route_elsewhere_moves_the_device),
+	    cmocka_unit_test(a_tie_moves_an_older_route_does_not),
+	    cmocka_unit_test(a_move_the_interface_refuses_is_tried_again),
+	    cmocka_unit_test(a_dump_finds_devices_that_moved),
+	    cmocka_unit_test(kept_peer_registered_elsewhere_since_goes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
