@@ -12,6 +12,8 @@
 #                                   10.77.0.1/fd00:77::1), a device cert per CN
 #                                   (named dev-CN), and a second "rogue" CA with
 #                                   a device cert "rogue-dev" for the first CN
+#   pki_devices_one_key DIR CA KEY CN...  a device cert dev-CN per CN, all
+#                                   for one key KEY (hundreds quickly)
 # EC P-256 keys: fast to make, accepted by nginx, lighttpd and Caddy alike.
 
 _pki_key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null && chmod 600 "$1"; }
@@ -56,4 +58,19 @@ pki_fleet() {
 	for cn in "$@"; do pki_device "$d" fleet-ca "dev-$cn" "$cn" || return 1; done
 	pki_ca "$d" rogue-ca || return 1
 	pki_device "$d" rogue-ca rogue-dev "$1"
+}
+
+# pki_devices_one_key DIR CA KEYNAME CN...: a device certificate DIR/dev-CN.crt
+# per CN, all for one key DIR/KEYNAME.key (made if missing): one openssl
+# run per certificate, for tests that need hundreds of names.
+pki_devices_one_key() {
+	local d=$1 ca=$2 k=$3 cn
+	shift 3
+	[ -s "$d/$k.key" ] || _pki_key "$d/$k.key" || return 1
+	for cn in "$@"; do
+		openssl req -new -x509 -key "$d/$k.key" -subj "/O=autowg test fleet/OU=devices/CN=$cn" \
+			-CA "$d/$ca.crt" -CAkey "$d/$ca.key" -days 2 -addext basicConstraints=CA:FALSE \
+			-addext keyUsage=critical,digitalSignature -addext extendedKeyUsage=clientAuth \
+			-out "$d/dev-$cn.crt" 2>/dev/null || return 1
+	done
 }
