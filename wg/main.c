@@ -33,8 +33,9 @@
 struct options {
 	const char *pool, *route, *endpoint, *http_prefix, *cn_pattern, *converter, *template;
 	const char *socket, *socket_group, *backend, *ifname;
-	uint32_t keepalive, max_peers, expire_after;
+	uint32_t keepalive, max_peers, expire_after, node_id;
 	int64_t fresh_offset;
+	bool has_node_id;
 	bool keep_peers, metrics_per_peer, install_routes;
 };
 
@@ -76,7 +77,10 @@ static const char usage_text[] =
     "  --install-routes       keep a kernel route per device peer, for BIRD to\n"
     "                         announce: proto %u (autowg), ADDRESS/128 dev\n"
     "                         INTERFACE metric 2^31-F, F the freshness of its\n"
-    "                         registration (default off)\n"
+    "                         registration (default off); needs --node-id\n"
+    "  --node-id N            this concentrator's number among those announcing\n"
+    "                         the same pool, 0..%u, unique: the low bits of every\n"
+    "                         freshness, so that two never tie\n"
     "  --freshness-offset SECONDS  a test aid: shift the clock freshness is read\n"
     "                         from by SECONDS, -%lld..%lld, as if this\n"
     "                         concentrator's clock were skewed (default 0)\n"
@@ -86,7 +90,7 @@ static const char usage_text[] =
 static void usage(FILE *f)
 {
 	fprintf(f, usage_text, AWG_MAX_PEERS_LIMIT, AWG_MAX_PEERS_DEFAULT, EXPIRE_AFTER_MIN,
-		EXPIRE_AFTER_MAX, ROUTE_PROTO, FRESH_OFFSET_MAX, FRESH_OFFSET_MAX);
+		EXPIRE_AFTER_MAX, ROUTE_PROTO, AWG_NODE_ID_MAX, FRESH_OFFSET_MAX, FRESH_OFFSET_MAX);
 }
 
 static noreturn void bad_usage(const char *fmt, const char *arg)
@@ -148,7 +152,8 @@ enum {
 	OPT_EXPIRE_AFTER,
 	OPT_METRICS_PER_PEER,
 	OPT_INSTALL_ROUTES,
-	OPT_FRESH_OFFSET
+	OPT_FRESH_OFFSET,
+	OPT_NODE_ID
 };
 
 static const struct option long_opts[] = {
@@ -173,11 +178,13 @@ static const struct option long_opts[] = {
     {"metrics-per-peer", required_argument, NULL, OPT_METRICS_PER_PEER},
     {"install-routes", no_argument, NULL, OPT_INSTALL_ROUTES},
     {"freshness-offset", required_argument, NULL, OPT_FRESH_OFFSET},
+    {"node-id", required_argument, NULL, OPT_NODE_ID},
     {NULL, 0, NULL, 0},
 };
 
 static void parse_args(int argc, char **argv, struct options *o)
 {
+	char why[160];
 	int c;
 
 	*o = (struct options){.http_prefix = "/",
@@ -243,6 +250,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_INSTALL_ROUTES:
 			o->install_routes = true;
 			break;
+		case OPT_NODE_ID:
+			o->node_id = parse_u32("--node-id", optarg, 0, AWG_NODE_ID_MAX);
+			o->has_node_id = true;
+			break;
 		case OPT_FRESH_OFFSET:
 			o->fresh_offset = parse_i64("--freshness-offset", optarg, -FRESH_OFFSET_MAX,
 						    FRESH_OFFSET_MAX);
@@ -266,6 +277,13 @@ static void parse_args(int argc, char **argv, struct options *o)
 	}
 	if (!o->pool || !o->route || !o->endpoint)
 		bad_usage("%s", "--pool, --route and --endpoint are required");
+	if (o->install_routes && !o->has_node_id) {
+		snprintf(why, sizeof(why),
+			 "--install-routes needs --node-id N: this concentrator's own number, 0 to "
+			 "%u, unique among those announcing the pool",
+			 AWG_NODE_ID_MAX);
+		bad_usage("%s", why);
+	}
 	if (optind != argc - 1)
 		bad_usage("%s", optind >= argc ? "INTERFACE is missing"
 					       : "exactly one INTERFACE, please");
@@ -392,6 +410,8 @@ static void check_config(const struct options *o, struct helper *h, struct confi
 		log_warn("--metans-template is only used by --converter metans");
 	if (o->fresh_offset && !o->install_routes)
 		log_warn("--freshness-offset is only used by --install-routes");
+	if (o->has_node_id && !o->install_routes)
+		log_warn("--node-id is only used by --install-routes");
 	if (!pool_route_check(&cf->pool, &cf->route, &why))
 		fatal("--pool %s, --route %s: %s", o->pool, o->route, why);
 	if (!converter_init(&cf->conv, kind, &cf->pool, o->template, &why))
@@ -444,6 +464,7 @@ static void start(const struct options *o, struct config *cf, struct helper *h, 
 		rc.routes = &route_rtnl_ops;
 		rc.routes_ctx = h->routes;
 		rc.fresh_offset = o->fresh_offset;
+		rc.node_id = o->node_id;
 	}
 	ret = shm_table_create(&h->shm, o->max_peers, &why);
 	if (ret)
@@ -484,8 +505,9 @@ static const char *routes_text(const struct options *o)
 	if (o->fresh_offset)
 		snprintf(offset, sizeof(offset), ", clock offset %+" PRId64 " s", o->fresh_offset);
 	snprintf(text, sizeof(text),
-		 ", installing routes (protocol %u, freshness now %" PRIu32 "%s)", ROUTE_PROTO,
-		 fresh_clock(time(NULL), o->fresh_offset), offset);
+		 ", installing routes (protocol %u, node %" PRIu32 ", freshness now %" PRIu32 "%s)",
+		 ROUTE_PROTO, o->node_id, fresh_clock(time(NULL), o->fresh_offset, o->node_id),
+		 offset);
 	return text;
 }
 

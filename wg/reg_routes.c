@@ -12,10 +12,11 @@
  * back, and the log says so: the registry, the interface and the routing
  * table never disagree silently.
  *
- * Moved: a route of another protocol for an entry's address that is at
- * least as fresh as the entry's own means its device registered at another
- * concentrator later (on a tie the route reflector's tie-break chose the
- * other already). The entry goes, peer and route, logged and counted. The
+ * Moved: a route of another protocol for an entry's address that is
+ * fresher than the entry's own means its device registered at another
+ * concentrator later. The entry goes, peer and route, logged and counted.
+ * Freshness carries the --node-id, so two concentrators never tie; a route
+ * exactly as fresh means two of them share a node id, and is logged. The
  * helper hears of such routes from the kernel's notifications, and checks
  * every entry after each dump of the routing table.
  */
@@ -85,7 +86,8 @@ int route_prepare(struct registry *r, uint32_t s, const uint8_t addr[16], bool r
 		known = r->cfg.routes->known(r->cfg.routes_ctx, addr);
 		if (s != HINDEX_NONE && r->fresh[s] > known)
 			known = r->fresh[s];
-		*fresh = fresh_next(fresh_clock(now, r->cfg.fresh_offset), known);
+		*fresh = fresh_next(fresh_clock(now, r->cfg.fresh_offset, r->cfg.node_id), known,
+				    r->cfg.node_id);
 		if (*fresh == FRESH_NONE)
 			return -ERANGE;
 	} else {
@@ -144,7 +146,7 @@ static uint32_t entry_at(const struct registry *r, const uint8_t addr[16])
 
 /* A kept peer has no freshness of its own: the route an earlier run left
  * it (found[s]), else its last handshake (the device was here then), else
- * the oldest there is. */
+ * the oldest this node gives (its first tick). */
 static void fresh_for_kept(struct registry *r, const uint32_t *found)
 {
 	uint32_t s, end;
@@ -155,9 +157,10 @@ static void fresh_for_kept(struct registry *r, const uint32_t *found)
 		if (found && found[s] != FRESH_NONE)
 			r->fresh[s] = found[s];
 		else if (r->slot[s].last_handshake > 0)
-			r->fresh[s] = fresh_clock(r->slot[s].last_handshake, r->cfg.fresh_offset);
+			r->fresh[s] = fresh_clock(r->slot[s].last_handshake, r->cfg.fresh_offset,
+						  r->cfg.node_id);
 		else
-			r->fresh[s] = FRESH_MIN;
+			r->fresh[s] = fresh_clock(FRESH_EPOCH, 0, r->cfg.node_id);
 	}
 }
 
@@ -187,14 +190,22 @@ static void own_routes(struct registry *r, const struct own_route *own, size_t n
 	}
 }
 
-/* Entry s's device registered elsewhere later: a route at least as fresh
- * as its own is known. *known is that route's freshness. */
+/* Entry s's device registered elsewhere later: a fresher route is known.
+ * *known is that route's freshness. */
 static bool has_moved(struct registry *r, uint32_t s, uint32_t *known)
 {
+	char a[AWG_ADDR_TEXT_MAX + 1];
+
 	if (!(r->slot[s].flags & TABLE_ENTRY_USED) || r->fresh[s] == FRESH_NONE)
 		return false;
 	*known = r->cfg.routes->known(r->cfg.routes_ctx, r->slot[s].addr);
-	return *known != FRESH_NONE && *known >= r->fresh[s];
+	if (*known == r->fresh[s]) {
+		addr6_format(r->slot[s].addr, a);
+		log_warn("%s: a route of another protocol for %s %s is exactly as fresh as its own "
+			 "(%" PRIu32 "): does another concentrator have --node-id %u too?",
+			 r->cfg.ifname, r->slot[s].name, a, *known, r->cfg.node_id);
+	}
+	return *known != FRESH_NONE && *known > r->fresh[s];
 }
 
 static void log_moved(const struct registry *r, uint32_t s, uint32_t known)
@@ -203,7 +214,7 @@ static void log_moved(const struct registry *r, uint32_t s, uint32_t known)
 
 	addr6_format(r->slot[s].addr, a);
 	log_info("moved %s %s: a route of another protocol with freshness %" PRIu32
-		 " (metric %" PRIu32 ") is at least as fresh as its own %" PRIu32
+		 " (metric %" PRIu32 ") is fresher than its own %" PRIu32
 		 ": the device registered elsewhere later; peer and route removed",
 		 r->slot[s].name, a, known, fresh_metric(known), r->fresh[s]);
 }
@@ -214,15 +225,16 @@ static void moved(struct registry *r, const uint32_t *which, uint32_t n)
 {
 	struct wg_change *ch = calloc(n ? n : 1, sizeof(*ch));
 	uint32_t *gone = calloc(n ? n : 1, sizeof(*gone));
-	uint32_t i, m = 0, known;
+	uint32_t *known = calloc(n ? n : 1, sizeof(*known));
+	uint32_t i, m = 0;
 	int ret;
 
-	if (!ch || !gone) {
+	if (!ch || !gone || !known) {
 		r->moved_pending = true;
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
-		if (!has_moved(r, which[i], &known))
+		if (!has_moved(r, which[i], &known[m]))
 			continue;
 		ch[m].op = WG_CHANGE_REMOVE;
 		memcpy(ch[m].key, r->slot[which[i]].key, AWG_KEY_LEN);
@@ -237,8 +249,7 @@ static void moved(struct registry *r, const uint32_t *which, uint32_t n)
 		goto out;
 	}
 	for (i = 0; i < m; i++) {
-		has_moved(r, gone[i], &known);
-		log_moved(r, gone[i], known);
+		log_moved(r, gone[i], known[i]);
 		slot_drop(r, gone[i]);
 	}
 	if (m)
@@ -248,6 +259,7 @@ out:
 		sodium_memzero(ch, (n ? n : 1) * sizeof(*ch));
 	free(ch);
 	free(gone);
+	free(known);
 }
 
 /* Every entry: after a dump, and when a move could not be carried out. */

@@ -30,6 +30,7 @@ struct registry_config {
 	const struct route_ops *routes;
 	void *routes_ctx;
 	int64_t fresh_offset; /* --freshness-offset, seconds */
+	unsigned node_id;     /* --node-id: the low bits of every freshness */
 };
 
 struct reg_answer {

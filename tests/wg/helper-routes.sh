@@ -1,8 +1,8 @@
 #!/bin/bash
 # --install-routes against real wireguard-go and the real kernel routing
 # table of a network namespace: one route "ADDR/128 dev IF proto 213 metric
-# 2^31 - F" per device peer, F the seconds since 2020-01-01 of its
-# registration, following the peers: registration, key replacement (one
+# 2^31 - F" per device peer, F the freshness of its registration (16 times
+# the 8 s ticks since 2020-01-01, plus --node-id), following the peers: registration, key replacement (one
 # route, fresher), a route removed behind the helper's back, expiry, the
 # start-up flush of stale routes, --keep-peers across a restart, the
 # interface going away and coming back. Without the flag no route is ever
@@ -11,6 +11,8 @@
 
 EPOCH=1577836800 # 2020-01-01T00:00:00Z
 SPAN=2147483648  # 2^31
+NODE=3           # --node-id
+RT=(--install-routes --node-id $NODE)
 hl_setup
 ip -n "$NS" -6 addr add fde3:25fb:7f6c::1/48 dev "$IF" nodad
 
@@ -26,7 +28,11 @@ has_route() { [ -n "$(ip -n "$NS" -6 route show "$@")" ]; }
 # all_routes: every IPv6 route of the namespace, every table.
 all_routes() { ip -n "$NS" -6 route show table all | sort; }
 metric_of() { routes | awk -v a="$1" '$1 == a { print $3 }'; }
-now_f() { echo $(($(date +%s) - EPOCH)); }
+# f_at [OFFSET]: the freshness of this node's clock now, the contract's way:
+# 16 x (seconds since 2020 + OFFSET) / 8, rounded down, + NODE.
+f_at() { echo $((($(date +%s) - EPOCH + ${1:-0}) / 8 * 16 + NODE)); }
+# next_f KNOWN: this node's first freshness above KNOWN.
+next_f() { local k=$(($1 + 1)); echo $((k + (NODE - k % 16 + 16) % 16)); }
 # fresh_between NAME ADDR F0 F1: ADDR has exactly one route, on IF, whose
 # freshness lies in [F0, F1].
 fresh_between() {
@@ -65,7 +71,7 @@ ip -n "$NS" -6 route del fde3:25fb:7f6c:1::5/128 dev "$DUM" proto bird metric 10
 ip -n "$NS" -6 route add fde3:25fb:7f6c:9::/64 dev "$IF" proto 213 metric 77
 ip -n "$NS" -6 route add fde3:25fb:7f6c:1::8/128 dev "$DUM" proto 213 metric 77
 ip -n "$NS" -6 route add fde3:25fb:7f6c:1::9/128 dev "$IF" proto static metric 77
-check "helper starts with --install-routes" start_helper --install-routes
+check "helper starts with --install-routes" start_helper "${RT[@]}"
 expect_eq "the start-up flush removes the stale proto 213 routes on the interface" "" "$(routes)"
 expect_match "... and logs each" "removing stale route fde3:25fb:7f6c:9::/64 metric 77 \(protocol 213" \
 	"$(cat "$HLOG")"
@@ -78,10 +84,10 @@ ip -n "$NS" -6 route del fde3:25fb:7f6c:1::8/128 dev "$DUM" proto 213 metric 77
 
 # --- registrations ---------------------------------------------------------------
 K1=$(newkey) K2=$(newkey) K3=$(newkey)
-f0=$(now_f)
+f0=$(f_at)
 expect_eq "device 1234 registers" "200 ok" "$(reply_of 1234 "$K1")"
-f1=$(now_f)
-fresh_between "its route: fde3:25fb:7f6c:1::1234/128 dev $IF proto 213, metric 2^31 - (seconds since 2020)" \
+f1=$(f_at)
+fresh_between "its route: fde3:25fb:7f6c:1::1234/128 dev $IF proto 213, metric 2^31 - F, F = 16 x (8 s ticks since 2020) + node $NODE" \
 	fde3:25fb:7f6c:1::1234 "$f0" "$f1"
 m1=$(metric_of fde3:25fb:7f6c:1::1234)
 expect_match "the registration's log line names the route" \
@@ -113,7 +119,7 @@ expect_match "... and that it came back" "1 route added again" "$(cat "$HLOG")"
 check "helper stops (SIGTERM)" stop_helper
 before=$(routes)
 expect_eq "after SIGTERM the routes stay, as the peers do" 2 "$(echo "$before" | grep -c .)"
-check "helper starts with --install-routes --keep-peers" start_helper --install-routes --keep-peers
+check "helper starts with --install-routes --keep-peers" start_helper "${RT[@]}" --keep-peers
 expect_eq "the kept peers keep their routes, metrics unchanged (nothing for BGP to see)" \
 	"$before" "$(routes)"
 expect_match "... logged" "routes: 2 kept, 0 added, 0 stale removed, 0 missing" "$(cat "$HLOG")"
@@ -144,13 +150,13 @@ check "helper stops" stop_helper
 
 # --- expiry takes the route; a restart without --keep-peers flushes them --------
 check "helper starts with --install-routes --keep-peers --expire-after 2" \
-	start_helper --install-routes --keep-peers --expire-after 2
+	start_helper "${RT[@]}" --keep-peers --expire-after 2
 expect_eq "a device that will never shake hands registers" "200 ok" "$(reply_of 77 "$(newkey)")"
 expect_eq "... with a route" 1 "$(routes | grep -c '^fde3:25fb:7f6c:1::77 ')"
 gone77() { [ -z "$(routes | grep '^fde3:25fb:7f6c:1::77 ')" ]; }
 check "it expires: its route goes" wait_for 10 gone77
 check "helper stops" stop_helper
-check "helper starts with --install-routes, without --keep-peers" start_helper --install-routes
+check "helper starts with --install-routes, without --keep-peers" start_helper "${RT[@]}"
 expect_eq "the pool flushed, the routes too" "" "$(routes)$(dump | tail -n +2)"
 expect_eq "metrics: autowg_routes 0" "autowg_routes 0" "$(cgi metrics | grep '^autowg_routes ')"
 
@@ -175,7 +181,7 @@ check "helper stops" stop_helper
 elsewhere() { # ADDR METRIC [add|append]
 	ip -n "$NS" -6 route "${3:-add}" "$1/128" via fe80::99 dev "$DUM" proto bird metric "$2"
 }
-check "helper starts with --install-routes" start_helper --install-routes
+check "helper starts with --install-routes" start_helper "${RT[@]}"
 K600=$(newkey) K601=$(newkey) K602=$(newkey)
 for n in 600 601 602; do
 	eval "k=\$K$n"
@@ -184,7 +190,7 @@ done
 m600=$(metric_of fde3:25fb:7f6c:1::600) m601=$(metric_of fde3:25fb:7f6c:1::601)
 m602=$(metric_of fde3:25fb:7f6c:1::602)
 t0=$(date +%s%N)
-elsewhere fde3:25fb:7f6c:1::600 $((m600 - 10)) # registered elsewhere 10 s later
+elsewhere fde3:25fb:7f6c:1::600 $((m600 - 10)) # registered at node 13 later in the same tick
 moved600() { [ -z "$(allowed_ips "$K600")" ] && [ -z "$(metric_of fde3:25fb:7f6c:1::600)" ]; }
 if wait_for 5 moved600; then
 	ok "a fresher route elsewhere: peer and route gone within 5 s ($((($(date +%s%N) - t0) / 1000000)) ms)"
@@ -193,7 +199,7 @@ else
 		"routes: $(routes)"
 fi
 expect_match "... logged: moved, with both freshnesses" \
-	"moved 600 fde3:25fb:7f6c:1::600: a route of another protocol with freshness $((SPAN - m600 + 10)) \(metric $((m600 - 10))\) is at least as fresh as its own $((SPAN - m600))" \
+	"moved 600 fde3:25fb:7f6c:1::600: a route of another protocol with freshness $((SPAN - m600 + 10)) \(metric $((m600 - 10))\) is fresher than its own $((SPAN - m600))" \
 	"$(cat "$HLOG")"
 expect_eq "... counted: autowg_moved_total 1" "autowg_moved_total 1" \
 	"$(cgi metrics | grep '^autowg_moved_total ')"
@@ -204,25 +210,32 @@ ip -n "$NS" -6 route add fde3:25fb:7f6c:1::600/120 via fe80::99 dev "$DUM" proto
 sleep 2
 expect_eq "an older route elsewhere, or a fresh prefix that is no /128: peer and route stay" \
 	"fde3:25fb:7f6c:1::601/128 $m601" "$(allowed_ips "$K601") $(metric_of fde3:25fb:7f6c:1::601)"
-# BIRD cannot install a route with the very metric of ours (the kernel says
-# EEXIST); "append" can, and a tie means the route reflector chose the other.
+# A route exactly as fresh can only come from another concentrator with the
+# same --node-id (BIRD could not even install it: the kernel says EEXIST;
+# "append" can): no move, a warning.
 elsewhere fde3:25fb:7f6c:1::602 "$m602" append
-moved602() { [ -z "$(allowed_ips "$K602")" ] && [ -z "$(metric_of fde3:25fb:7f6c:1::602)" ]; }
-check "a route elsewhere exactly as fresh (a tie): moved too" wait_for 5 moved602
+tie602() { grep -q "for 602 fde3:25fb:7f6c:1::602 is exactly as fresh as its own" "$HLOG"; }
+check "a route elsewhere exactly as fresh: a warning" wait_for 5 tie602
+expect_match "... that names the node id" "does another concentrator have --node-id $NODE too\?" \
+	"$(cat "$HLOG")"
+expect_eq "... and no move: peer and route stay" "fde3:25fb:7f6c:1::602/128 $m602" \
+	"$(allowed_ips "$K602") $(metric_of fde3:25fb:7f6c:1::602)"
 expect_eq "device 600 registers here again" "200 ok" "$(reply_of 600 "$(newkey)")"
-expect_eq "... one fresher than the route elsewhere" $((m600 - 11)) "$(metric_of fde3:25fb:7f6c:1::600)"
+expect_eq "... this node's first freshness above the route elsewhere" \
+	$((SPAN - $(next_f $((SPAN - m600 + 10))))) "$(metric_of fde3:25fb:7f6c:1::600)"
 sleep 1
 expect_eq "... and stays" 1 "$(routes | grep -c '^fde3:25fb:7f6c:1::600 ')"
-expect_eq "metrics: autowg_moved_total 2, autowg_routes 2" "autowg_routes 2;autowg_moved_total 2;" \
+expect_eq "metrics: autowg_moved_total 1, autowg_routes 3" "autowg_routes 3;autowg_moved_total 1;" \
 	"$(cgi metrics | grep -E '^autowg_(routes|moved_total) ' | tr '\n' ';')"
 # A kept peer whose device registered elsewhere while the helper was stopped.
 check "helper stops" stop_helper
 elsewhere fde3:25fb:7f6c:1::601 $((m601 - 5)) append
-check "helper starts with --install-routes --keep-peers" start_helper --install-routes --keep-peers
+check "helper starts with --install-routes --keep-peers" start_helper "${RT[@]}" --keep-peers
 expect_eq "the kept peer whose device registered elsewhere since is gone at start-up" "" \
 	"$(allowed_ips "$K601")$(metric_of fde3:25fb:7f6c:1::601)"
 expect_match "... logged" "moved 601 fde3:25fb:7f6c:1::601: " "$(cat "$HLOG")"
-expect_eq "... the other kept peer stays" 1 "$(routes | grep -c '^fde3:25fb:7f6c:1::600 ')"
+expect_eq "... the other kept peers stay" "fde3:25fb:7f6c:1::600;fde3:25fb:7f6c:1::602;" \
+	"$(routes | awk '{ printf "%s;", $1 }')"
 check "helper stops" stop_helper
 for r in "600/128 metric $((m600 - 10))" "600/120 metric 1" "601/128 metric $((m601 + 100))" \
 	"601/128 metric $((m601 - 5))" "602/128 metric $m602"; do
@@ -240,12 +253,21 @@ bad_flag() {
 	rc=$?
 	expect_eq "$name" "2 autowg-helper: $want" "$rc $(head -n 1 <<<"$out")"
 }
+bad_flag "--install-routes without --node-id: exit 2, and why" \
+	"--install-routes needs --node-id N: this concentrator's own number, 0 to 15, unique among those announcing the pool" \
+	--install-routes
+bad_flag "--node-id past 15: exit 2, the range named" "--node-id: '16' is not a number from 0 to 15" \
+	--install-routes --node-id 16
+out=$("$HELPER" --pool "$POOL" --route "$ROUTE" --endpoint x --socket "$T_TMP/never.sock" \
+	--node-id 1 nosuchif0 2>&1)
+expect_match "--node-id without --install-routes: a warning" "--node-id is only used by --install-routes" \
+	"$out"
 bad_flag "--freshness-offset past 2^31 - 1: exit 2, the range named" \
 	"--freshness-offset: '2147483648' is not a number from -2147483647 to 2147483647" \
-	--install-routes --freshness-offset 2147483648
+	"${RT[@]}" --freshness-offset 2147483648
 bad_flag "--freshness-offset not a number: exit 2" \
 	"--freshness-offset: '1h' is not a number from -2147483647 to 2147483647" \
-	--install-routes --freshness-offset 1h
+	"${RT[@]}" --freshness-offset 1h
 out=$("$HELPER" --pool "$POOL" --route "$ROUTE" --endpoint x --socket "$T_TMP/never.sock" \
 	--freshness-offset 5 nosuchif0 2>&1)
 expect_match "--freshness-offset without --install-routes: a warning" \
@@ -253,50 +275,51 @@ expect_match "--freshness-offset without --install-routes: a warning" \
 # Routes of another protocol, as BIRD installs them for devices that
 # registered at another concentrator: one there before the helper starts
 # (learned from the dump), one added while it runs (from a notification).
-far1=$(($(now_f) + 1000000)) # a concentrator whose clock runs 11 days ahead
+far1=$(($(f_at) + 16 * 120000 + 4)) # node 7, whose clock runs 11 days ahead
 ip -n "$NS" -6 route add fde3:25fb:7f6c:1::501/128 via fe80::99 dev "$DUM" proto bird metric $((SPAN - far1))
 day=86400
 check "helper starts with --install-routes --freshness-offset $day" \
-	start_helper --install-routes --freshness-offset $day
+	start_helper "${RT[@]}" --freshness-offset $day
 expect_match "the start-up line names the clock and its offset" \
-	"installing routes \(protocol 213, freshness now [0-9]+, clock offset \+$day s\)" "$(cat "$HLOG")"
-f0=$(now_f)
+	"installing routes \(protocol 213, node $NODE, freshness now [0-9]+, clock offset \+$day s\)" \
+	"$(cat "$HLOG")"
+f0=$(f_at $day)
 expect_eq "device 500 registers" "200 ok" "$(reply_of 500 "$(newkey)")"
-f1=$(now_f)
+f1=$(f_at $day)
 fresh_between "with --freshness-offset $day its freshness is a day ahead of the clock" \
-	fde3:25fb:7f6c:1::500 $((f0 + day)) $((f1 + day))
+	fde3:25fb:7f6c:1::500 "$f0" "$f1"
 expect_eq "device 501, whose route elsewhere is 11 days ahead, registers" "200 ok" \
 	"$(reply_of 501 "$(newkey)")"
-expect_eq "... its freshness is one more than that route's (learned from the dump)" \
-	$((SPAN - far1 - 1)) "$(metric_of fde3:25fb:7f6c:1::501)"
-far2=$(($(now_f) + 2000000))
+expect_eq "... its freshness is this node's first above that route's (learned from the dump)" \
+	$((SPAN - $(next_f $far1))) "$(metric_of fde3:25fb:7f6c:1::501)"
+far2=$(($(f_at) + 16 * 250000 + 9)) # node 12, 23 days ahead
 ip -n "$NS" -6 route add fde3:25fb:7f6c:1::502/128 via fe80::99 dev "$DUM" proto bird metric $((SPAN - far2))
 expect_eq "device 502 registers after a route 23 days ahead appeared for it" "200 ok" \
 	"$(reply_of 502 "$(newkey)")"
-expect_eq "... one more than that route's (learned from a notification)" \
-	$((SPAN - far2 - 1)) "$(metric_of fde3:25fb:7f6c:1::502)"
+expect_eq "... this node's first above that route's (learned from a notification)" \
+	$((SPAN - $(next_f $far2))) "$(metric_of fde3:25fb:7f6c:1::502)"
 ip -n "$NS" -6 route add fde3:25fb:7f6c:1::503/128 via fe80::99 dev "$DUM" proto bird \
-	metric $((SPAN - $(now_f) + 5000))
-f0=$(now_f)
+	metric $((SPAN - $(f_at) + 16 * 625)) # 5000 s before
+f0=$(f_at $day)
 expect_eq "device 503, with an older route elsewhere, registers" "200 ok" "$(reply_of 503 "$(newkey)")"
-f1=$(now_f)
-fresh_between "... its freshness is the clock's (with the offset)" \
-	fde3:25fb:7f6c:1::503 $((f0 + day)) $((f1 + day))
+f1=$(f_at $day)
+fresh_between "... its freshness is the clock's (with the offset)" fde3:25fb:7f6c:1::503 "$f0" "$f1"
 expect_eq "device 502 registers with a new key" "200 replaced" "$(reply_of 502 "$(newkey)")"
-expect_eq "... one more than its own route" $((SPAN - far2 - 2)) "$(metric_of fde3:25fb:7f6c:1::502)"
+expect_eq "... this node's first above its own route" $((SPAN - $(next_f "$(next_f $far2)"))) \
+	"$(metric_of fde3:25fb:7f6c:1::502)"
 check "helper stops" stop_helper
 check "helper starts with --install-routes --freshness-offset -$day" \
-	start_helper --install-routes --freshness-offset -$day
-f0=$(now_f)
+	start_helper "${RT[@]}" --freshness-offset -$day
+f0=$(f_at -$day)
 expect_eq "device 504 registers" "200 ok" "$(reply_of 504 "$(newkey)")"
-f1=$(now_f)
+f1=$(f_at -$day)
 fresh_between "with --freshness-offset -$day its freshness is a day behind the clock" \
-	fde3:25fb:7f6c:1::504 $((f0 - day)) $((f1 - day))
+	fde3:25fb:7f6c:1::504 "$f0" "$f1"
 check "helper stops" stop_helper
 
 # --- a route that cannot be added: the registration is refused, no peer set -----
 # With IPv6 off on the interface the kernel refuses routes through it.
-check "helper starts with --install-routes" start_helper --install-routes
+check "helper starts with --install-routes" start_helper "${RT[@]}"
 K700=$(newkey) K701=$(newkey)
 expect_eq "device 700 registers" "200 ok" "$(reply_of 700 "$K700")"
 m700=$(metric_of fde3:25fb:7f6c:1::700)

@@ -56,8 +56,8 @@ expect_eq "--version" "autowg-helper 0.1" "$("$HELPER" --version)"
 help=$("$HELPER" --help)
 missing=
 for flag in --pool --route --endpoint --http-prefix --cn-pattern --converter --metans-template \
-	--keepalive --socket --socket-group --max-peers --backend --install-routes --freshness-offset \
-	--help --version; do
+	--keepalive --socket --socket-group --max-peers --backend --install-routes --node-id \
+	--freshness-offset --help --version; do
 	printf '%s' "$help" | grep -q -- "$flag" || missing="$missing $flag"
 done
 expect_eq "--help explains every flag" "" "$missing"

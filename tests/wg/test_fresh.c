@@ -2,7 +2,8 @@
 /* The pure parts of --install-routes: freshness and metric arithmetic, the
  * hybrid logical clock, the bounds (wg/fresh.c), and the memory of other
  * protocols' routes (wg/foreign.c). Expected values are worked out by hand:
- * F = now - 1577836800 (2020-01-01), metric = 2147483648 - F. */
+ * F = 16 * tick + node, a tick being 8 s since 1577836800 (2020-01-01),
+ * metric = 2147483648 - F. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,43 +14,58 @@
 #include "../../wg/foreign.h"
 #include "../../wg/fresh.h"
 
-static void clock_counts_seconds_since_2020(void **state)
+static void clock_counts_ticks_since_2020_node_in_the_low_bits(void **state)
 {
 	(void)state;
-	assert_int_equal(fresh_clock(1577836800 + 1, 0), 1);
-	assert_int_equal(fresh_clock(1764547200, 0), 186710400); /* 2025-12-01 */
+	assert_int_equal(fresh_clock(1577836800 + 8, 0, 0), 16);  /* tick 1 */
+	assert_int_equal(fresh_clock(1577836800 + 15, 0, 0), 16); /* rounded down */
+	assert_int_equal(fresh_clock(1577836800 + 16, 0, 0), 32);
+	/* 2025-12-01: 186710400 s, tick 23338800 */
+	assert_int_equal(fresh_clock(1764547200, 0, 0), 373420800);
+	assert_int_equal(fresh_clock(1764547200, 0, 5), 373420805);
+	assert_int_equal(fresh_clock(1764547200, 0, 15), 373420815);
 	/* --freshness-offset shifts it, either way */
-	assert_int_equal(fresh_clock(1764547200, 3600), 186714000);
-	assert_int_equal(fresh_clock(1764547200, -86400), 186624000);
+	assert_int_equal(fresh_clock(1764547200, 3600, 0), 373428000);
+	assert_int_equal(fresh_clock(1764547200, -86400, 2), 373248002);
 }
 
 static void clock_stays_in_range(void **state)
 {
 	(void)state;
-	assert_int_equal(fresh_clock(1577836800, 0), 1); /* the epoch itself: 0 is no freshness */
-	assert_int_equal(fresh_clock(0, 0), 1);
-	assert_int_equal(fresh_clock(INT64_MIN, INT64_MIN), 1);
-	assert_int_equal(fresh_clock(1577836800 + 2147483647LL, 0), 2147483647u);
-	assert_int_equal(fresh_clock(1577836800 + 2147483648LL, 0), 2147483647u);
-	assert_int_equal(fresh_clock(INT64_MAX, INT64_MAX), 2147483647u);
-	assert_int_equal(fresh_clock(1764547200, INT64_MAX), 2147483647u);
-	assert_int_equal(fresh_clock(1764547200, INT64_MIN), 1);
+	/* before tick 1 (the epoch itself, 1970, the far past): tick 1 */
+	assert_int_equal(fresh_clock(1577836800, 0, 0), 16);
+	assert_int_equal(fresh_clock(0, 0, 3), 19);
+	assert_int_equal(fresh_clock(INT64_MIN, INT64_MIN, 0), 16);
+	assert_int_equal(fresh_clock(1764547200, INT64_MIN, 0), 16);
+	/* the last tick, 2^27 - 1 (2054), and anything after it */
+	assert_int_equal(fresh_clock(1577836800 + 8 * 134217727LL, 0, 0), 2147483632u);
+	assert_int_equal(fresh_clock(1577836800 + 8 * 134217727LL, 0, 15), 2147483647u);
+	assert_int_equal(fresh_clock(1577836800 + 8 * 134217728LL, 0, 0), 2147483632u);
+	assert_int_equal(fresh_clock(INT64_MAX, INT64_MAX, 15), 2147483647u);
+	assert_int_equal(fresh_clock(1764547200, INT64_MAX, 1), 2147483633u);
 }
 
 static void registration_is_newer_than_anything_known(void **state)
 {
 	(void)state;
-	assert_int_equal(fresh_next(1000, 0), 1000);	/* nothing known: the clock */
-	assert_int_equal(fresh_next(1000, 999), 1000);	/* older known: the clock */
-	assert_int_equal(fresh_next(1000, 1000), 1001); /* a tie: one more */
-	assert_int_equal(fresh_next(1000, 5000), 5001); /* a clock ahead elsewhere */
-	assert_int_equal(fresh_next(1000, 2147483646u), 2147483647u);
-	/* nothing newer fits: no freshness */
-	assert_int_equal(fresh_next(1000, 2147483647u), 0);
-	assert_int_equal(fresh_next(1000, 4294967295u), 0);
-	/* a clock out of range is brought back into it */
-	assert_int_equal(fresh_next(0, 0), 1);
-	assert_int_equal(fresh_next(4000000000u, 7), 2147483647u);
+	/* nothing known, or older: the clock */
+	assert_int_equal(fresh_next(373420805, 0, 5), 373420805);
+	assert_int_equal(fresh_next(373420805, 373420804, 5), 373420805);
+	/* its own freshness in the same tick: node 5's next */
+	assert_int_equal(fresh_next(373420805, 373420805, 5), 373420821);
+	/* another node in the same tick, above or below */
+	assert_int_equal(fresh_next(373420805, 373420806, 5), 373420821);
+	assert_int_equal(fresh_next(373420805, 373420803, 5), 373420805);
+	/* a clock 100 freshnesses ahead elsewhere: the first of node 5's after it */
+	assert_int_equal(fresh_next(373420805, 373420905, 5), 373420917);
+	/* at the top: node 15 fits in the last tick, node 0 does not */
+	assert_int_equal(fresh_next(1000, 2147483632u, 15), 2147483647u);
+	assert_int_equal(fresh_next(1000, 2147483632u, 0), 0);
+	assert_int_equal(fresh_next(1000, 2147483647u, 15), 0);
+	assert_int_equal(fresh_next(1000, 4294967295u, 3), 0);
+	/* never 0: the oldest of node 0 is 16 */
+	assert_int_equal(fresh_next(0, 0, 0), 16);
+	assert_int_equal(fresh_next(0, 0, 7), 7);
 }
 
 static void metric_is_two_to_the_31_minus_freshness(void **state)
@@ -164,7 +180,7 @@ static void foreign_grows_and_shrinks(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(clock_counts_seconds_since_2020),
+	    cmocka_unit_test(clock_counts_ticks_since_2020_node_in_the_low_bits),
 	    cmocka_unit_test(clock_stays_in_range),
 	    cmocka_unit_test(registration_is_newer_than_anything_known),
 	    cmocka_unit_test(metric_is_two_to_the_31_minus_freshness),

@@ -3,8 +3,8 @@
  * routing table: the route goes in before the peer, a registration whose
  * route cannot go in is refused, the route follows the peer, the hybrid
  * logical clock, the sync, lost routes. Real kernel routes:
- * tests/wg/helper-routes.sh. Metrics here are worked out by hand:
- * 2^31 - (now - 2020-01-01). */
+ * tests/wg/helper-routes.sh. Freshness here is worked out by hand, for
+ * node 0: 16 times the ticks of 8 s since 2020-01-01; metric 2^31 - F. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,8 +24,10 @@
 #define FAKE_CHANGES_MAX 64
 #define CAPACITY	 24
 #define POOL		 "fde3:25fb:7f6c:1::/64"
-#define T1000		 (1577836800 + 1000) /* 1000 s after 2020-01-01T00:00:00Z */
-#define M1000		 2147482648u	     /* 2^31 - 1000 */
+#define T1000		 (1577836800 + 8 * 1000) /* the start of tick 1000 */
+#define F1000		 16000u			 /* its freshness */
+#define M(f)		 (2147483648u - (f))	 /* a freshness's metric */
+#define M1000		 M(F1000)
 
 #include "fake_wg.h"
 
@@ -145,6 +147,8 @@ static int apply_noting(const char *ifname, const struct wg_change *ch, size_t n
 
 static const struct wg_ops wg_noting = {"fake", fake_get, apply_noting};
 
+static unsigned fix_node; /* --node-id of the next fix_new */
+
 struct fix {
 	struct converter conv;
 	struct cn_pattern *pat;
@@ -222,7 +226,8 @@ static struct fix *fix_new(bool keep, const struct fake_peer *p, size_t n,
 				      .pattern = f->pat,
 				      .capacity = CAPACITY,
 				      .table = f->table,
-				      .routes = &fr_ops};
+				      .routes = &fr_ops,
+				      .node_id = fix_node};
 	assert_int_equal(registry_new(&rc, &f->r), 0);
 	registry_set_keep_peers(f->r, keep);
 	d = device(p, n);
@@ -243,6 +248,7 @@ static void fix_free(struct fix *f)
 	free(f->table);
 	free(f);
 	memset(&fr, 0, sizeof(fr));
+	fix_node = 0;
 }
 
 static uint32_t reg_at(struct fix *f, const char *cn, int keyn, int64_t now)
@@ -272,8 +278,8 @@ static void route_goes_in_before_the_peer(void **state)
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000);
 	assert_int_equal(fr.own_at_apply, 1);
 	assert_int_equal(routes_gauge(f), 1);
-	assert_int_equal(reg_at(f, "42", 2, T1000 + 5), REG_OK);
-	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M1000 - 5);
+	assert_int_equal(reg_at(f, "42", 2, T1000 + 8 * 5), REG_OK);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M(16080));
 	assert_int_equal(routes_gauge(f), 2);
 	fix_free(f);
 }
@@ -284,12 +290,12 @@ static void new_key_gets_a_fresher_route_the_old_one_goes(void **state)
 
 	(void)state;
 	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
-	/* in the same second: one more than its own freshness */
-	assert_int_equal(reg_at(f, "1234", 2, T1000), REG_REPLACED);
-	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000 - 1);
+	/* in the same tick: the next of this node after its own freshness */
+	assert_int_equal(reg_at(f, "1234", 2, T1000 + 7), REG_REPLACED);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M(16016));
 	/* later: the clock */
-	assert_int_equal(reg_at(f, "1234", 3, T1000 + 60), REG_REPLACED);
-	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000 - 60);
+	assert_int_equal(reg_at(f, "1234", 3, T1000 + 8 * 60), REG_REPLACED);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M(16960));
 	assert_int_equal(routes_gauge(f), 1);
 	fix_free(f);
 }
@@ -364,14 +370,35 @@ static void newer_than_a_clock_running_ahead(void **state)
 	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
 
 	(void)state;
-	foreign("fde3:25fb:7f6c:1::1234", 5000); /* registered elsewhere, clock 4000 s ahead */
-	foreign("fde3:25fb:7f6c:1::1234", 3000);
+	/* registered at node 3, whose clock runs 4000 ticks ahead */
+	foreign("fde3:25fb:7f6c:1::1234", 16 * 5000 + 3);
+	foreign("fde3:25fb:7f6c:1::1234", 16 * 3000 + 3);
 	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
-	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), 2147483648u - 5001);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M(16 * 5001));
 	/* an older route elsewhere changes nothing: the clock wins */
-	foreign("fde3:25fb:7f6c:1::42", 10);
+	foreign("fde3:25fb:7f6c:1::42", 16 * 999 + 5);
 	assert_int_equal(reg_at(f, "42", 2, T1000), REG_OK);
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M1000);
+	fix_free(f);
+}
+
+static void the_node_id_is_in_the_low_bits(void **state)
+{
+	struct fix *f;
+
+	(void)state;
+	fix_node = 5;
+	f = fix_new(false, NULL, 0, NULL, 0);
+	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M(F1000 + 5));
+	/* node 3 in the same tick: below node 5's */
+	foreign("fde3:25fb:7f6c:1::42", F1000 + 3);
+	assert_int_equal(reg_at(f, "42", 2, T1000), REG_OK);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M(F1000 + 5));
+	/* node 10 in the same tick: node 5's next tick */
+	foreign("fde3:25fb:7f6c:1::43", F1000 + 10);
+	assert_int_equal(reg_at(f, "43", 3, T1000), REG_OK);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::43"), M(F1000 + 16 + 5));
 	fix_free(f);
 }
 
@@ -385,9 +412,12 @@ static void nothing_fresher_fits(void **state)
 	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_UNAVAILABLE);
 	assert_int_equal(fake.calls, 0);
 	assert_int_equal(fr.n_own, 0);
-	foreign("fde3:25fb:7f6c:1::42", 2147483646u);
+	foreign("fde3:25fb:7f6c:1::42", 2147483631u); /* the last tick but one, node 15 */
 	assert_int_equal(reg_at(f, "42", 2, T1000), REG_OK);
-	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), 1);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M(2147483632u));
+	/* node 0's last freshness is taken: none left for it */
+	foreign("fde3:25fb:7f6c:1::43", 2147483632u);
+	assert_int_equal(reg_at(f, "43", 3, T1000), REG_UNAVAILABLE);
 	fix_free(f);
 }
 
@@ -396,10 +426,10 @@ static void clock_is_clamped(void **state)
 	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
 
 	(void)state;
-	assert_int_equal(reg_at(f, "1", 1, 1000000000), REG_OK); /* 2001: before 2020 */
-	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1"), 2147483647u);
+	assert_int_equal(reg_at(f, "1", 1, 1000000000), REG_OK);   /* 2001: before 2020 */
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1"), M(16)); /* tick 1 */
 	assert_int_equal(reg_at(f, "2", 2, 1577836800LL + 3000000000LL), REG_OK); /* 2115 */
-	assert_int_equal(metric_of("fde3:25fb:7f6c:1::2"), 1);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::2"), M(2147483632u)); /* the last tick */
 	fix_free(f);
 }
 
@@ -409,10 +439,10 @@ static void expiry_takes_the_route(void **state)
 
 	(void)state;
 	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
-	assert_int_equal(reg_at(f, "42", 2, T1000 + 50), REG_OK);
+	assert_int_equal(reg_at(f, "42", 2, T1000 + 8 * 6), REG_OK);
 	assert_int_equal(registry_expire(f->r, T1000 + 40, 30), 1);
 	assert_int_equal(routes_of("fde3:25fb:7f6c:1::1234", NULL), 0);
-	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M1000 - 50);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M(16096));
 	assert_int_equal(routes_gauge(f), 1);
 	fix_free(f);
 }
@@ -440,7 +470,7 @@ static void sync_keeps_ours_removes_stale_adds_missing(void **state)
 	assert_int_equal(fr.adds, 1);
 	assert_int_equal(fr.n_own, 2);
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000);
-	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M1000 - 7);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M1000); /* the same tick */
 	assert_int_equal(routes_gauge(f), 2);
 	assert_int_equal(registry_unrouted(f->r), 0);
 	fix_free(f);
@@ -448,9 +478,9 @@ static void sync_keeps_ours_removes_stale_adds_missing(void **state)
 
 static void kept_peer_keeps_the_route_of_the_earlier_run(void **state)
 {
-	const struct fake_peer p[] = {{5, "fde3:25fb:7f6c:1::42/128", T1000 + 500}};
+	const struct fake_peer p[] = {{5, "fde3:25fb:7f6c:1::42/128", T1000 + 8 * 50}};
 	struct own_route own[2] = {{.dst = {.len = 128}, .metric = M1000},
-				   {.dst = {.len = 128}, .metric = M1000 + 10}};
+				   {.dst = {.len = 128}, .metric = M(F1000 - 16)}};
 	struct fix *f;
 
 	(void)state;
@@ -461,25 +491,25 @@ static void kept_peer_keeps_the_route_of_the_earlier_run(void **state)
 	assert_int_equal(fr.adds, 0);
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M1000);
 	/* its device, back with the same key: nothing changes */
-	assert_int_equal(reg_at(f, "42", 5, T1000 + 900), REG_SAME);
+	assert_int_equal(reg_at(f, "42", 5, T1000 + 8 * 100), REG_SAME);
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M1000);
 	/* with a new key: the clock */
-	assert_int_equal(reg_at(f, "42", 6, T1000 + 900), REG_REPLACED);
-	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M1000 - 900);
+	assert_int_equal(reg_at(f, "42", 6, T1000 + 8 * 100), REG_REPLACED);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M(17600));
 	fix_free(f);
 }
 
 static void kept_peer_without_a_route_takes_its_handshake(void **state)
 {
-	const struct fake_peer p[] = {{5, "fde3:25fb:7f6c:1::42/128", T1000 + 500},
+	const struct fake_peer p[] = {{5, "fde3:25fb:7f6c:1::42/128", T1000 + 8 * 50},
 				      {6, "fde3:25fb:7f6c:1::43/128", 0}};
 	struct fix *f = fix_new(true, p, 2, NULL, 0);
 
 	(void)state;
 	assert_int_equal(registry_count(f->r), 2);
-	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M1000 - 500);
-	/* never a handshake: the oldest there is */
-	assert_int_equal(metric_of("fde3:25fb:7f6c:1::43"), 2147483647u);
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M(16800));
+	/* never a handshake: this node's oldest, tick 1 */
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::43"), M(16));
 	fix_free(f);
 }
 
@@ -571,7 +601,7 @@ static void fresher_route_elsewhere_moves_the_device(void **state)
 	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
 	assert_int_equal(reg_at(f, "42", 2, T1000), REG_OK);
 	fake.calls = 0;
-	route_elsewhere(f, "fde3:25fb:7f6c:1::1234", 1001);
+	route_elsewhere(f, "fde3:25fb:7f6c:1::1234", F1000 + 1); /* node 1, the same tick */
 	key_of(1, k1);
 	assert_int_equal(fake.calls, 1);
 	assert_int_equal(fake.n, 1);
@@ -585,13 +615,13 @@ static void fresher_route_elsewhere_moves_the_device(void **state)
 	assert_int_equal(routes_gauge(f), 1);
 	/* the device back here: newer than the route elsewhere */
 	assert_int_equal(reg_at(f, "1234", 3, T1000), REG_OK);
-	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000 - 2);
-	route_elsewhere(f, "fde3:25fb:7f6c:1::1234", 1001); /* told again: still older */
+	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M(F1000 + 16));
+	route_elsewhere(f, "fde3:25fb:7f6c:1::1234", F1000 + 1); /* told again: older now */
 	assert_int_equal(registry_count(f->r), 2);
 	fix_free(f);
 }
 
-static void a_tie_moves_an_older_route_does_not(void **state)
+static void an_older_or_equal_route_elsewhere_moves_nothing(void **state)
 {
 	struct fix *f = fix_new(false, NULL, 0, NULL, 0);
 
@@ -599,14 +629,13 @@ static void a_tie_moves_an_older_route_does_not(void **state)
 	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
 	assert_int_equal(reg_at(f, "42", 2, T1000), REG_OK);
 	fake.calls = 0;
-	route_elsewhere(f, "fde3:25fb:7f6c:1::42", 999);
-	route_elsewhere(f, "fde3:25fb:7f6c:1::7", 5000); /* no such device here */
+	route_elsewhere(f, "fde3:25fb:7f6c:1::42", F1000 - 1);
+	route_elsewhere(f, "fde3:25fb:7f6c:1::7", 16 * 5000); /* no such device here */
+	/* the same freshness: another concentrator with node id 0 (logged) */
+	route_elsewhere(f, "fde3:25fb:7f6c:1::1234", F1000);
 	assert_int_equal(fake.calls, 0);
 	assert_int_equal(registry_count(f->r), 2);
-	/* the same freshness: the route reflector chose the other one */
-	route_elsewhere(f, "fde3:25fb:7f6c:1::1234", 1000);
-	assert_int_equal(registry_count(f->r), 1);
-	assert_int_equal(moved_count(f), 1);
+	assert_int_equal(moved_count(f), 0);
 	fix_free(f);
 }
 
@@ -617,7 +646,7 @@ static void a_move_the_interface_refuses_is_tried_again(void **state)
 	(void)state;
 	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
 	fake.fail = -EIO;
-	route_elsewhere(f, "fde3:25fb:7f6c:1::1234", 2000);
+	route_elsewhere(f, "fde3:25fb:7f6c:1::1234", 16 * 2000);
 	assert_int_equal(registry_count(f->r), 1);
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000);
 	assert_int_equal(moved_count(f), 0);
@@ -642,7 +671,7 @@ static void a_dump_finds_devices_that_moved(void **state)
 	addr_of("fde3:25fb:7f6c:1::1234", own[0].dst.addr);
 	addr_of("fde3:25fb:7f6c:1::42", own[1].dst.addr);
 	/* learned while the interface was away: no event, the dump tells */
-	foreign("fde3:25fb:7f6c:1::42", 1500);
+	foreign("fde3:25fb:7f6c:1::42", 16 * 1500 + 2);
 	registry_routes_sync(f->r, own, 2);
 	assert_int_equal(registry_count(f->r), 1);
 	assert_int_equal(routes_of("fde3:25fb:7f6c:1::42", NULL), 0);
@@ -653,12 +682,12 @@ static void a_dump_finds_devices_that_moved(void **state)
 
 static void kept_peer_registered_elsewhere_since_goes(void **state)
 {
-	const struct fake_peer p[] = {{5, "fde3:25fb:7f6c:1::42/128", T1000 + 500}};
+	const struct fake_peer p[] = {{5, "fde3:25fb:7f6c:1::42/128", T1000 + 8 * 50}};
 	struct fix *f;
 
 	(void)state;
 	/* while this helper was stopped, its device registered elsewhere */
-	foreign("fde3:25fb:7f6c:1::42", 1600);
+	foreign("fde3:25fb:7f6c:1::42", 16 * 1600 + 2);
 	f = fix_new(true, p, 1, NULL, 0);
 	assert_int_equal(registry_count(f->r), 0);
 	assert_int_equal(fake.n_peers, 0);
@@ -677,6 +706,7 @@ int main(void)
 	    cmocka_unit_test(new_key_without_its_route_keeps_the_old_peer),
 	    cmocka_unit_test(failed_apply_takes_the_route_back),
 	    cmocka_unit_test(newer_than_a_clock_running_ahead),
+	    cmocka_unit_test(the_node_id_is_in_the_low_bits),
 	    cmocka_unit_test(nothing_fresher_fits),
 	    cmocka_unit_test(clock_is_clamped),
 	    cmocka_unit_test(expiry_takes_the_route),
@@ -686,7 +716,7 @@ int main(void)
 	    cmocka_unit_test(route_removed_by_someone_else_comes_back),
 	    cmocka_unit_test(a_refused_pass_stops_early),
 	    cmocka_unit_test(fresher_route_elsewhere_moves_the_device),
-	    cmocka_unit_test(a_tie_moves_an_older_route_does_not),
+	    cmocka_unit_test(an_older_or_equal_route_elsewhere_moves_nothing),
 	    cmocka_unit_test(a_move_the_interface_refuses_is_tried_again),
 	    cmocka_unit_test(a_dump_finds_devices_that_moved),
 	    cmocka_unit_test(kept_peer_registered_elsewhere_since_goes),
