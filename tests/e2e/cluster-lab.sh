@@ -12,8 +12,8 @@
 #   srv    the server the devices talk to, fde3:25fb:7f6c:ff::10/64
 #   ck     concentrator k: pub (10.77.0.k/24), core (fd00:77:0:k::2/64),
 #          wireguard-go set up as wg-quick would (fde3:25fb:7f6c::k/48,
-#          port 51820, its own key), autowg-helper --install-routes,
-#          responders, nginx, BIRD with conf/bird-autowg.conf
+#          port 51820, its own key), autowg-helper --install-routes
+#          --node-id k-1, responders, nginx, BIRD with conf/bird-autowg.conf
 #   dk     device k: eth0 (10.77.0.(10+k)), hosts for vpn1..3.test
 #
 # The helpers all use --pool $LAB_POOL --route $LAB_ROUTE with direct-bcd,
@@ -60,7 +60,7 @@ cl_use() {
 	LAB_HELPER_SOCK=$LAB/run/helper.sock
 	LAB_FCGI_SOCK=$LAB/run/fcgi.sock
 	LAB_HELPER_ARGS="--pool $LAB_POOL --route $LAB_ROUTE --endpoint $LAB_NAME --http-prefix $LAB_PREFIX"
-	LAB_HELPER_ARGS="$LAB_HELPER_ARGS --keepalive 25 --install-routes $CL_HELPER_EXTRA"
+	LAB_HELPER_ARGS="$LAB_HELPER_ARGS --keepalive 25 --install-routes --node-id $(($1 - 1)) $CL_HELPER_EXTRA"
 }
 
 # cl_pki CN...: the fleet CA, one server certificate for vpn1..3.test, a

@@ -12,6 +12,7 @@
 #   a device moves: the core follows within 2 s, the old peer goes within 5 s
 #   BIRD restarted on a concentrator: its routes come back, nothing lost
 #   1,000 registrations of 300 names over the three, at random, concurrently
+#   20 names each registered at two concentrators at the same moment
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/e2e/lab.sh"
 . "$TOP/tests/e2e/cluster-lab.sh"
@@ -20,6 +21,8 @@ CHURN_FIRST=2000 # names 2000..2299
 CHURN_NAMES=300
 CHURN_REGS=1000
 CHURN_PARALLEL=12 # registrations in flight at once
+TWIN_FIRST=2300 # names 2300..2319: each registered at two concentrators at once
+TWIN_NAMES=20
 MOVE_CORE_MS=2000 # the issue's bounds
 MOVE_GONE_MS=5000
 
@@ -85,7 +88,7 @@ where3() { cl_where "${DIPS[@]}"; }
 setup() {
 	cl_init && cl_pki "${LAB_CN[@]:1:3}" || return 1
 	pki_devices_one_key "$CL_PKI" fleet-ca churn \
-		$(seq "$CHURN_FIRST" $((CHURN_FIRST + CHURN_NAMES - 1))) || return 1
+		$(seq "$CHURN_FIRST" $((TWIN_FIRST + TWIN_NAMES - 1))) || return 1
 	cl_up 3
 }
 t=$SECONDS
@@ -197,37 +200,56 @@ expect_eq "no helper saw a move but concentrator 3's" "0 0" \
 # --- 1,000 registrations for 300 names, concurrently ---------------------------
 # In waves: each name at most once per wave, a wave's registrations in random
 # order over the three concentrators and CHURN_PARALLEL at a time, the next
-# wave at least a second later. Freshness counts seconds, so that second is
-# what makes "its last registration" well defined: two registrations of one
-# name within the same second at two concentrators that have not yet heard
-# of each other are a tie, which the core's tie-break decides. A name's next
+# wave once the cluster has settled. A registration is "later" than another
+# of the same name when it knows of it: freshness orders registrations by
+# what the registering concentrator has heard through BGP (a hybrid logical
+# clock), and two that do not know of each other (within BGP's propagation
+# delay, well under a second) are ordered by a coarse clock and then by
+# --node-id, not by which came last. Settling between waves makes every
+# registration of a name causally after the one before. A name's next
 # registration is always at another concentrator: each one is a move.
 mapfile -t KEYS < <(python3 -c 'import base64, os
-for _ in range(int(__import__("sys").argv[1])): print(base64.b64encode(os.urandom(32)).decode())' "$CHURN_REGS")
+for _ in range(int(__import__("sys").argv[1])): print(base64.b64encode(os.urandom(32)).decode())' \
+	$((CHURN_REGS + 2 * TWIN_NAMES)))
 declare -A LAST
+# churn_reg N K: curl's config lines for one registration of name N at
+# concentrator K with a fresh key (KEYI); its line of output is "STATUS N K".
+churn_reg() {
+	printf 'url = "https://vpn%s.test%sv1/register"\n' "$2" "$LAB_PREFIX"
+	printf 'cert = "%s/dev-%s.crt"\nkey = "%s/churn.key"\n' "$CL_PKI" "$1" "$CL_PKI"
+	printf 'cacert = "%s/fleet-ca.crt"\n' "$CL_PKI"
+	printf 'data-binary = "%s"\n' "${KEYS[KEYI]}"
+	KEYI=$((KEYI + 1))
+	printf 'max-time = 30\noutput = "/dev/null"\n'
+	printf 'write-out = "%%{http_code} %s %s\\n"\n' "$1" "$2"
+}
+churn_head() { printf 'parallel\nparallel-max = %s\nsilent\nshow-error\n' "$1"; }
 # churn_plan NAME...: curl's config for one wave (to stdout), choosing each
 # registration's concentrator; run in this shell (LAST, KEYI).
 churn_plan() {
 	local n k
-	printf 'parallel\nparallel-max = %s\nsilent\nshow-error\n' "$CHURN_PARALLEL"
+	churn_head "$CHURN_PARALLEL"
 	for n in "$@"; do
 		k=$((RANDOM % CL_N + 1))
 		while [ "$k" = "${LAST[$n]:-}" ]; do k=$((RANDOM % CL_N + 1)); done
 		LAST[$n]=$k
 		[ "$n" = "$1" ] || echo "next"
-		printf 'url = "https://vpn%s.test%sv1/register"\n' "$k" "$LAB_PREFIX"
-		printf 'cert = "%s/dev-%s.crt"\nkey = "%s/churn.key"\n' "$CL_PKI" "$n" "$CL_PKI"
-		printf 'cacert = "%s/fleet-ca.crt"\n' "$CL_PKI"
-		printf 'data-binary = "%s"\n' "${KEYS[KEYI]}"
-		KEYI=$((KEYI + 1))
-		printf 'max-time = 30\noutput = "/dev/null"\n'
-		printf 'write-out = "%%{http_code} %s %s\\n"\n' "$n" "$k"
+		churn_reg "$n" "$k"
 	done
 }
 KEYI=0
 names=$(seq "$CHURN_FIRST" $((CHURN_FIRST + CHURN_NAMES - 1)))
 # 100 names register four times, 200 three times: 1,000.
 extra=$(printf '%s\n' "$names" | shuf -n $((CHURN_REGS - 3 * CHURN_NAMES)))
+churn_ips=$(for n in $names; do lab_ip "$n"; done)
+# where_is, core_has: where the churn names are, on the concentrators and
+# at the core ("ADDRESS K"); want_where: where LAST says they should be.
+# shellcheck disable=SC2086
+where_is() { cl_where $churn_ips | awk 'NF == 2' | sort; }
+# shellcheck disable=SC2086
+core_has() { cl_core_paths | only $churn_ips; }
+want_where() { local n; for n in $names; do [ -n "${LAST[$n]:-}" ] && echo "$(lab_ip "$n") ${LAST[$n]}"; done | sort; }
+converged() { [ "$(where_is)" = "$WANT" ] && [ "$(core_has)" = "$WANT" ]; }
 results=""
 t0=$SECONDS
 for wave in 1 2 3 4; do
@@ -236,37 +258,64 @@ for wave in 1 2 3 4; do
 	churn_plan "$@" >"$CL/churn-$wave.curl"
 	tw=$(now_ms)
 	results="$results$(ip netns exec "${CL_DNS[1]}" curl --config "$CL/churn-$wave.curl" 2>"$CL/churn-$wave.err")"$'\n'
-	# at least a second from this wave's end to the next wave's start
-	sleep 1.1
-	echo "# wave $wave: $# registrations in $(($(now_ms) - tw - 1100)) ms"
+	tr=$(now_ms)
+	WANT=$(want_where)
+	cl_wait 30 converged
+	echo "# wave $wave: $# registrations in $((tr - tw)) ms, settled $(($(now_ms) - tr)) ms later"
 done
 echo "# $CHURN_REGS registrations in $((SECONDS - t0)) s"
 expect_eq "1,000 registrations: every one answered 200" "$CHURN_REGS x 200" \
 	"$(printf '%s' "$results" | awk 'NF { print $1 }' | sort | uniq -c | awk '{ print $1 " x " $2 }' | paste -sd,)"
-churn_ips=$(for n in $names; do lab_ip "$n"; done)
-want_where=$(for n in $names; do echo "$(lab_ip "$n") ${LAST[$n]}"; done | sort)
-# shellcheck disable=SC2086
-where_is() { cl_where $churn_ips | sort; }
-# shellcheck disable=SC2086
-core_has() { cl_core_paths | only $churn_ips; }
-converged() { [ "$(where_is)" = "$want_where" ] && [ "$(core_has)" = "$want_where" ]; }
-t0=$(now_ms)
-cl_wait 30 converged
-echo "# converged $(($(now_ms) - t0)) ms after the last wave"
 # first_diff WANT GOT: the first differing lines, for a failure message.
 first_diff() { diff <(printf '%s\n' "$1") <(printf '%s\n' "$2") | grep '^[<>]' | head -n 10; }
 got=$(where_is)
-if [ "$got" = "$want_where" ]; then
+if [ "$got" = "$WANT" ]; then
 	ok "300 names: each has exactly one peer in the cluster, at the concentrator of its last registration"
 else not_ok "300 names: each has exactly one peer in the cluster, at the concentrator of its last registration" \
-	"< want, > got (address concentrators):" "$(first_diff "$want_where" "$got")"; fi
+	"< want, > got (address concentrators):" "$(first_diff "$WANT" "$got")"; fi
 got=$(core_has)
-if [ "$got" = "$want_where" ]; then
+if [ "$got" = "$WANT" ]; then
 	ok "300 names: the core agrees, one /128 each, to that concentrator"
 else not_ok "300 names: the core agrees, one /128 each, to that concentrator" \
-	"< want, > got (address concentrator):" "$(first_diff "$want_where" "$got")"; fi
+	"< want, > got (address concentrator):" "$(first_diff "$WANT" "$got")"; fi
 for k in 1 2 3; do
 	expect_eq "concentrator $k: a route (proto autowg) for exactly the peers it holds" \
 		"$(cl_peers "$k")" "$(cl_routes "$k")"
 done
+
+# --- One name at two concentrators at the same moment ---------------------------
+# Neither knows of the other's registration: the freshness clock cannot
+# order them, the node ids in its low bits do. Whichever wins, exactly one
+# concentrator may keep the name, and the core must route it there.
+twins=$(seq "$TWIN_FIRST" $((TWIN_FIRST + TWIN_NAMES - 1)))
+{
+	churn_head $((2 * TWIN_NAMES))
+	for n in $twins; do
+		[ "$n" = "$TWIN_FIRST" ] || echo next
+		churn_reg "$n" 1
+		echo next
+		churn_reg "$n" 2
+	done
+} >"$CL/twins.curl"
+results=$(ip netns exec "${CL_DNS[1]}" curl --config "$CL/twins.curl" 2>"$CL/twins.err")
+expect_eq "20 names registered at concentrators 1 and 2 at once: every registration answered 200" \
+	"$((2 * TWIN_NAMES)) x 200" "$(printf '%s\n' "$results" | awk 'NF { print $1 }' | sort | uniq -c |
+		awk '{ print $1 " x " $2 }' | paste -sd,)"
+twin_ips=$(for n in $twins; do lab_ip "$n"; done)
+# shellcheck disable=SC2086
+twins_where() { cl_where $twin_ips | sort; }
+# shellcheck disable=SC2086
+twins_core() { cl_core_paths | only $twin_ips; }
+one_each() { [ -z "$(twins_where | awk 'NF != 2 || $2 !~ /^[12]$/')" ] && [ "$(twins_core)" = "$(twins_where)" ]; }
+cl_wait 10 one_each
+got=$(twins_where | awk 'NF != 2 || $2 !~ /^[12]$/')
+if [ -z "$got" ]; then
+	ok "20 names registered at two concentrators at once: each ends with exactly one peer in the cluster"
+else not_ok "20 names registered at two concentrators at once: each ends with exactly one peer in the cluster" \
+	"names with none or several (address concentrators):" "$(printf '%s\n' "$got" | head -n 10)"; fi
+got=$(twins_core)
+if [ "$got" = "$(twins_where)" ]; then
+	ok "20 names registered at two concentrators at once: the core routes each to the one that kept it"
+else not_ok "20 names registered at two concentrators at once: the core routes each to the one that kept it" \
+	"< holders, > the core's routes:" "$(first_diff "$(twins_where)" "$got")"; fi
 done_testing
