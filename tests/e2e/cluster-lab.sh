@@ -17,7 +17,8 @@
 #   dk     device k: eth0 (10.77.0.(10+k)), hosts for vpn1..3.test
 #
 # The helpers all use --pool $LAB_POOL --route $LAB_ROUTE with direct-bcd,
-# or with CL_HELPER_EXTRA appended (the benchmark uses metans). Everything is
+# or with CL_HELPER_EXTRA appended (the benchmark uses metans); CL_OFFSET[k]
+# skews concentrator k's freshness clock by that many seconds. Everything is
 # registered with on_exit. The lab.sh functions work on one concentrator at
 # a time: cl_use K points their globals (LAB, LAB_CNS, LAB_CIF, ...) at K.
 
@@ -61,6 +62,7 @@ cl_use() {
 	LAB_FCGI_SOCK=$LAB/run/fcgi.sock
 	LAB_HELPER_ARGS="--pool $LAB_POOL --route $LAB_ROUTE --endpoint $LAB_NAME --http-prefix $LAB_PREFIX"
 	LAB_HELPER_ARGS="$LAB_HELPER_ARGS --keepalive 25 --install-routes --node-id $(($1 - 1)) $CL_HELPER_EXTRA"
+	if [ -n "${CL_OFFSET[$1]:-}" ]; then LAB_HELPER_ARGS="$LAB_HELPER_ARGS --freshness-offset ${CL_OFFSET[$1]}"; fi
 }
 
 # cl_pki CN...: the fleet CA, one server certificate for vpn1..3.test, a
