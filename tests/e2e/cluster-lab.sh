@@ -75,7 +75,7 @@ cl_pki() {
 	chmod 0700 "$CL_PKI"
 }
 
-_cl_sysctl() { ip netns exec "$1" sysctl -qw net.ipv6.conf.all.forwarding=1; }
+_cl_sysctl() { ip netns exec "$1" sysctl -w net.ipv6.conf.all.forwarding=1 >/dev/null; }
 
 # cl_net [DEVICES]: every namespace and link; DEVICES (0) device namespaces.
 cl_net() {
