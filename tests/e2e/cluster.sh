@@ -245,8 +245,9 @@ churn_plan() {
 	local n k
 	churn_head "$CHURN_PARALLEL"
 	for n in "$@"; do
-		k=$((RANDOM % CL_N + 1))
-		while [ "$k" = "${LAST[$n]:-}" ]; do k=$((RANDOM % CL_N + 1)); done
+		if [ -n "${LAST[$n]:-}" ]; then # one of the other two
+			k=$(((LAST[$n] + RANDOM % (CL_N - 1)) % CL_N + 1))
+		else k=$((RANDOM % CL_N + 1)); fi
 		LAST[$n]=$k
 		[ "$n" = "$1" ] || echo "next"
 		churn_reg "$n" "$k"
