@@ -214,6 +214,7 @@ uninstall:
 
 # Benchmark: the whole lab under wrk, figures to stdout and bench/results.txt,
 # PASS/MISS per goal (bench/README.md says which and why). Root, about 8 minutes.
+# BENCH_ONLY=cluster make bench: only the cluster figure (bench/cluster.sh).
 # bench/noop-fcgi is the ceiling: a do-nothing responder linking only libfcgi.
 $(B)/obj/bench/%.o: bench/%.c
 	@mkdir -p $(@D)

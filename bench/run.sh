@@ -17,10 +17,16 @@
 #   BENCH_PERF=DIR: also profile (perf record -e cpu-clock, call graphs) the
 #   helper and responders during an extra registration run and during
 #   peers.json at the largest size; reports in DIR (not part of make bench)
+#   BENCH_ONLY=cluster: only the cluster figure (bench/cluster.sh: three
+#   concentrators with BIRD and a route reflector, BENCH_CLUSTER_DEVICES
+#   devices, 10000; one concentrator dies), under a minute, without
+#   writing bench/results.txt; make bench runs it first, before the lab
+#   below (not with BENCH_QUICK)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 export TOP=$PWD
 B=${B:-build}
+[ "${BENCH_ONLY:-}" = cluster ] && exec bench/cluster.sh
 DUR=${BENCH_SECONDS:-5}
 RUNS=${BENCH_RUNS:-3}
 BIG=${BENCH_PEERS:-65000}
@@ -58,6 +64,10 @@ say "# each figure: median of $RUNS runs of ${DUR} s (min, max); wrk -t2 (-t1 at
 say "# lab: wireguard-go $(wireguard-go --version 2>/dev/null | sed -n 's/^wireguard-go //p' | head -1)" \
 	"in a namespace, autowg-helper (metans), spawn-fcgi, $(nginx -v 2>&1 | sed 's/.*: //')" \
 	"(2 workers) on loopback, wrk $(wrk -v 2>&1 | awk 'NR == 1 { print $2 }')"
+
+if [ -z "${BENCH_QUICK:-}" ]; then
+	RESULTS=$RESULTS B=$B bench/cluster.sh || { echo "bench: the cluster figure failed" >&2; exit 1; }
+fi
 
 # --- the lab ---------------------------------------------------------------
 NS=$(uniq_name bns)

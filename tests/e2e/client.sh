@@ -6,7 +6,9 @@
 # previous configuration exactly as it was. When the server's route changes,
 # the route the client installed before goes and nobody else's route does;
 # a configuration without ifname makes the interface "autowg", as the
-# original client did.
+# original client did. With several URLs in api_endpoint, the client moves
+# on past a dead port, a connection that times out and a 5xx, never past a
+# 4xx, and tries them in order or from a random start.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/e2e/pki.sh"
 
@@ -63,20 +65,31 @@ MOVE_CASES=(
 	"route-respelled|200|endpoint=vpn.test:$PORT\npubkey=$SRVKEY\nroute=FDE3:25FB:7F00:0:0::/40\nip=$IP\nkeepalive=25\n"
 	"route-back-newkey|200|endpoint=vpn.test:$PORT\npubkey=$SRVKEY2\nroute=$ROUTE\nip=$IP\nkeepalive=25\n"
 )
+# Served too, for the several-URL cases: a good answer with another port.
+MORE_CASES=(
+	"good-b|200|endpoint=vpn.test:$((PORT + 1))\npubkey=$SRVKEY\nroute=$ROUTE\nip=$IP\nkeepalive=25\n"
+)
 
 setup() {
 	local c name status body
 	mkdir -p "$D/pki" && pki_fleet "$D/pki" 1234 || return 1
 	netns_add "$NS" || return 1
 	mkdir -p "/etc/netns/$NS" && on_exit "rm -rf /etc/netns/$NS; rmdir /etc/netns"
-	echo "127.0.0.1 vpn.test" >"/etc/netns/$NS/hosts"
+	# blackhole.test: a neighbour that never answers, so a connection
+	# to it times out (its frames go to a MAC address nobody has).
+	printf '127.0.0.1 vpn.test\n10.99.0.2 blackhole.test\n' >"/etc/netns/$NS/hosts"
+	ip -n "$NS" link add bh0 type veth peer name bh1 || return 1
+	ip -n "$NS" addr add 10.99.0.1/24 dev bh0
+	ip -n "$NS" link set bh0 up && ip -n "$NS" link set bh1 up
+	ip -n "$NS" neigh add 10.99.0.2 lladdr 02:00:00:00:99:02 dev bh0 nud permanent || return 1
 	on_exit "ip -n $NS link del $IFN; rm -f /var/run/wireguard/$IFN.sock"
 	{
 		echo "daemon off; pid $D/nginx.pid; error_log $D/error.log; events {}"
-		echo "http { access_log off; client_body_temp_path $D/body;"
+		echo "http { log_format path '\$uri'; access_log $D/access.log path;"
+		echo "client_body_temp_path $D/body;"
 		echo "server { listen 127.0.0.1:443 ssl; ssl_certificate $D/pki/server.crt;"
 		echo "ssl_certificate_key $D/pki/server.key; default_type text/plain;"
-		for c in "${BAD_CASES[@]}" "${GOOD_CASES[@]}" "${MOVE_CASES[@]}"; do
+		for c in "${BAD_CASES[@]}" "${GOOD_CASES[@]}" "${MOVE_CASES[@]}" "${MORE_CASES[@]}"; do
 			IFS='|' read -r name status body _ <<<"$c"
 			echo "location = /case/$name { return $status \"$body\"; }"
 		done
@@ -88,23 +101,44 @@ setup() {
 	wait_for 5 ip netns exec "$NS" bash -c ': </dev/tcp/127.0.0.1/443' 2>/dev/null
 }
 
-# write_conf CASE [IFNAME]: the device's configuration for /case/CASE; no
-# ifname line when IFNAME is "-".
-write_conf() {
+# write_conf_urls "URL..." [IFNAME [API_START]]: the device's configuration
+# with that api_endpoint; no ifname line when IFNAME is "-", no api_start
+# line when API_START is empty.
+write_conf_urls() {
 	{
 		[ "${2:-$IFN}" = - ] || echo "ifname=${2:-$IFN}"
-		echo "api_endpoint=https://vpn.test/case/$1"
+		echo "api_endpoint=\"$1\""
 		echo "cert=$D/pki/dev-1234.crt"
 		echo "key=$D/pki/dev-1234.key"
 		echo "ca=$D/pki/server-ca.crt"
+		[ -z "${3:-}" ] || echo "api_start=$3"
 	} >"$D/autowg.conf"
 }
+# write_conf CASE [IFNAME]: the same for the one URL /case/CASE.
+write_conf() { write_conf_urls "https://vpn.test/case/$1" "${2:-$IFN}"; }
 
 # run_client SHELL CASE: the client against /case/CASE; output in OUT.
-run_client() {
-	write_conf "$2"
+run_client() { run_client_urls "$1" "https://vpn.test/case/$2"; }
+
+# run_client_urls SHELL "URL..." [API_START]: the client with that
+# api_endpoint (and api_start); output in OUT, nginx's log of the paths
+# asked in ASKED.
+run_client_urls() {
+	write_conf_urls "$2" "$IFN" "${3:-}"
+	: >"$D/access.log"
 	# shellcheck disable=SC2086
 	OUT=$(AUTOWG_CONF=$D/autowg.conf ip netns exec "$NS" $1 "$TOP/contrib/autowg-client" 2>&1)
+	local rc=$?
+	ASKED=$(tr '\n' ' ' <"$D/access.log")
+	ASKED=${ASKED% }
+	return $rc
+}
+
+# The device's peer endpoint port: which good answer it applied.
+peer_port() {
+	local ep
+	ep=$(ip netns exec "$NS" wg show "$IFN" endpoints 2>/dev/null | cut -f2)
+	echo "${ep##*:}"
 }
 
 # run_client_noif SHELL CASE: the same with no ifname in the configuration,
@@ -206,6 +240,91 @@ for sh in "busybox ash" bash; do
 		"$(ip -n "$NS" -6 -o addr show dev "$DEFAULT_IF" scope global 2>&1 | awk '{print $4}') $(routes "$DEFAULT_IF")"
 	ip -n "$NS" link del "$DEFAULT_IF" 2>/dev/null
 done
+
+# --- Several URLs in api_endpoint ------------------------------------------
+U=https://vpn.test/case
+DEAD=https://vpn.test:4443/case/good # nothing listens there
+SLOW=https://blackhole.test/case/good
+for sh in "busybox ash" bash; do
+	if run_client_urls "$sh" "$U/good $U/good-b"; then
+		expect_eq "$sh: several URLs: the first answering 200 is used, the others never asked" \
+			"$PORT /case/good" "$(peer_port) $ASKED"
+	else not_ok "$sh: several URLs: the first answering 200 is used, the others never asked" "$OUT"; fi
+
+	if run_client_urls "$sh" "$DEAD $U/good-b"; then
+		expect_eq "$sh: a URL refusing the connection: the next one registers" "$((PORT + 1))" "$(peer_port)"
+		expect_match "$sh: the success line names the URL that failed and why" \
+			"registered: .*\(at $U/good-b, after: $DEAD failed: .*\(curl exit 7\)\)" "$OUT"
+	else not_ok "$sh: a URL refusing the connection: the next one registers" "$OUT"; fi
+
+	if run_client_urls "$sh" "$U/status-503 $U/good"; then
+		expect_eq "$sh: a URL answering 503: the next one registers" "$PORT /case/status-503 /case/good" \
+			"$(peer_port) $ASKED"
+	else not_ok "$sh: a URL answering 503: the next one registers" "$OUT"; fi
+
+	before=$(dev_state)
+	if run_client_urls "$sh" "$U/status-403 $U/good-b"; then
+		not_ok "$sh: a URL answering 403: refused, the next URL never asked" "client said: $OUT"
+	else
+		expect_eq "$sh: a URL answering 403: refused, the next URL never asked" \
+			"/case/status-403|autowg-client: registration at $U/status-403 refused: HTTP 403: no verified client certificate" \
+			"$ASKED|$OUT"
+	fi
+	expect_eq "$sh: a URL answering 403: previous configuration untouched" "$before" "$(dev_state)"
+
+	before=$(dev_state)
+	if run_client_urls "$sh" "$U/status-503 $DEAD"; then
+		not_ok "$sh: every URL failing: one line naming each URL and what went wrong" "client said: $OUT"
+	else
+		expect_match "$sh: every URL failing: one line naming each URL and what went wrong" \
+			"^autowg-client: registration failed at all 2 endpoints: $U/status-503 failed: HTTP 503: helper unavailable; $DEAD failed: .*\(curl exit 7\)\$" \
+			"$OUT"
+	fi
+	expect_eq "$sh: every URL failing: previous configuration untouched" "$before" "$(dev_state)"
+
+	firsts=""
+	for i in 1 2 3 4 5; do
+		run_client_urls "$sh" "$U/good $U/good-b" first && firsts="$firsts $(peer_port)"
+	done
+	expect_eq "$sh: api_start=first: every run starts with the first URL" \
+		" $PORT $PORT $PORT $PORT $PORT" "$firsts"
+	# Random start: both URLs come first within 30 runs (a chance of
+	# 2 in 2^30 to fail if the start really is random).
+	seen=""
+	for ((i = 0; i < 30; i++)); do
+		run_client_urls "$sh" "$U/good $U/good-b" random && seen="$seen $(peer_port)"
+		[[ $seen == *" $PORT"* && $seen == *" $((PORT + 1))"* ]] && break
+	done
+	if [[ $seen == *" $PORT"* && $seen == *" $((PORT + 1))"* ]]; then
+		ok "$sh: api_start=random: each URL is tried first on some run"
+	else not_ok "$sh: api_start=random: each URL is tried first on some run" "ports applied, run by run:$seen"; fi
+
+	for c in "https://vpn.test/case/good http://vpn.test/case/good|api_endpoint must be https:// URLs: http://vpn.test/case/good" \
+		"$(printf "$U/good %.0s" 1 2 3 4 5 6 7 8 9)|api_endpoint lists 9 URLs; at most 8" \
+		"$U/good|api_start must be first or random: sometimes|sometimes"; do
+		IFS='|' read -r urls msg start <<<"$c"
+		before=$(dev_state)
+		if run_client_urls "$sh" "$urls" "${start:-first}"; then
+			not_ok "$sh: bad config refused with a clear message: $msg" "client said: $OUT"
+		else
+			expect_match "$sh: bad config refused with a clear message: $msg" "^autowg-client: .*: $msg\$" "$OUT"
+		fi
+		expect_eq "$sh: bad config ($msg): nothing asked, nothing changed" "|$before" "$ASKED|$(dev_state)"
+	done
+done
+
+# A URL whose connection times out (CONNECT_TIMEOUT, 10 s): the next one
+# registers. Under one shell only: the path is the same as for a refused
+# connection, which both shells run above.
+start=$SECONDS
+if run_client_urls "busybox ash" "$SLOW $U/good-b"; then
+	took=$((SECONDS - start))
+	expect_eq "a URL timing out: the next one registers" "$((PORT + 1))" "$(peer_port)"
+	# CONNECT_TIMEOUT (10 s), not the whole request's 30 s.
+	if [ "$took" -ge 9 ] && [ "$took" -le 15 ]; then
+		ok "a URL timing out costs the connect timeout, 10 s"
+	else not_ok "a URL timing out costs the connect timeout, 10 s" "the run took $took s"; fi
+else not_ok "a URL timing out: the next one registers" "$OUT"; fi
 
 # Missing configuration: a clear message, nothing else.
 OUT=$(AUTOWG_CONF=$T_TMP/none busybox ash "$TOP/contrib/autowg-client" 2>&1)
