@@ -101,6 +101,9 @@ static void message_sizes(void **state)
 	assert_int_equal(offsetof(struct msg_register_reply, type), 0);
 	assert_int_equal(offsetof(struct msg_refresh, type), 0);
 	assert_int_equal(offsetof(struct msg_refresh_reply, type), 0);
+	/* no padding the helper would have to zero by hand */
+	assert_int_equal(sizeof(struct msg_register_reply),
+			 4 + 4 + 16 + AWG_NAME_MAX + 1 + AWG_REASON_MAX + 1 + 4 + AWG_KEY_LEN);
 }
 
 int main(void)
