@@ -8,6 +8,7 @@
 #include "helper.h"
 #include "log.h"
 #include "request.h"
+#include "trust.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
@@ -25,13 +26,25 @@ extern char **environ;
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: autowg-fcgi [--socket PATH] [--log WHERE] [--help] [--version]\n"
+		"usage: autowg-fcgi [--socket PATH] [--client-ca FILE [--client-crl FILE]]\n"
+		"                   [--log WHERE] [--help] [--version]\n"
 		"\n"
 		"The autowg FastCGI responder. Run it under spawn-fcgi (several processes\n"
 		"with -F) behind nginx, lighttpd or Caddy; started outside FastCGI it answers\n"
 		"one plain CGI request and exits.\n"
 		"\n"
 		"  --socket PATH  the helper's socket (else $AUTOWG_SOCKET, else %s)\n"
+		"  --client-ca FILE   the fleet's CA certificates (PEM): every client\n"
+		"                 certificate is verified against them here too (purpose\n"
+		"                 sslclient, dates, at most %d intermediate CAs), and a\n"
+		"                 request without SSL_CLIENT_CERT is refused (else\n"
+		"                 $AUTOWG_CLIENT_CA; without either, the web server's\n"
+		"                 verification alone counts)\n"
+		"  --client-crl FILE  CRLs (PEM) of those CAs: revoked certificates are\n"
+		"                 refused; the file is looked at every %d ms and reloaded\n"
+		"                 when it changed; while it cannot be loaded, or a CRL in\n"
+		"                 it has expired, the certificates it covers are refused\n"
+		"                 (else $AUTOWG_CLIENT_CRL)\n"
 		"  --log WHERE    auto (default): syslog (ident autowg-fcgi, facility daemon)\n"
 		"                 when stderr is /dev/null or closed, as spawn-fcgi leaves it\n"
 		"                 for forked children, else stderr; or stderr; or syslog\n"
@@ -43,10 +56,12 @@ static void usage(FILE *f)
 		"                    the web server puts a client's \"Auth:\" header into\n"
 		"                    HTTP_AUTH, so there only AUTOWG_HTTP_AUTH counts.\n"
 		"  AUTOWG_SOCKET     the helper's socket when --socket is not given\n"
+		"  AUTOWG_CLIENT_CA, AUTOWG_CLIENT_CRL  --client-ca and --client-crl\n"
 		"\n"
 		"Identity comes only from SSL_CLIENT_VERIFY (must be SUCCESS), then\n"
-		"SSL_CLIENT_CERT (PEM, URL-escaped or plain) when set, else SSL_CLIENT_S_DN.\n",
-		HELPER_SOCKET_DEFAULT);
+		"SSL_CLIENT_CERT (PEM, URL-escaped or plain) when set, else, only without\n"
+		"--client-ca, SSL_CLIENT_S_DN.\n",
+		HELPER_SOCKET_DEFAULT, TRUST_CHAIN_DEPTH_MAX, TRUST_CRL_CHECK_MS);
 }
 
 static ssize_t fcgx_read(void *ctx, char *buf, size_t len)
@@ -90,7 +105,7 @@ static int header_of(struct response *res, char *hdr)
 	return n;
 }
 
-static int serve_cgi(const struct auth *auth, struct helper *h)
+static int serve_cgi(const struct auth *auth, struct trust *trust, struct helper *h)
 {
 	int in = 0, n;
 	struct request r = {.env = environ, .body = {fd_read, &in}};
@@ -98,7 +113,7 @@ static int serve_cgi(const struct auth *auth, struct helper *h)
 	char hdr[HEADER_MAX];
 	bool ok;
 
-	handle(auth, h, &r, &res);
+	handle(auth, trust, h, &r, &res);
 	n = header_of(&res, hdr);
 	ok = n > 0 && write_all(1, hdr, (size_t)n) &&
 	     (res.head || write_all(1, res.body ? res.body : "", res.body_len));
@@ -106,7 +121,8 @@ static int serve_cgi(const struct auth *auth, struct helper *h)
 	return ok ? 0 : 1;
 }
 
-static void serve_fcgi(const struct auth *auth, struct helper *h, FCGX_Request *req)
+static void serve_fcgi(const struct auth *auth, struct trust *trust, struct helper *h,
+		       FCGX_Request *req)
 {
 	struct request r = {.env = req->envp, .body = {fcgx_read, req->in}};
 	struct response res;
@@ -114,7 +130,7 @@ static void serve_fcgi(const struct auth *auth, struct helper *h, FCGX_Request *
 	size_t drained = 0;
 	int n;
 
-	handle(auth, h, &r, &res);
+	handle(auth, trust, h, &r, &res);
 	n = header_of(&res, hdr);
 	if (n > 0) {
 		FCGX_PutStr(hdr, n, req->out);
@@ -128,7 +144,7 @@ static void serve_fcgi(const struct auth *auth, struct helper *h, FCGX_Request *
 		drained += (size_t)n;
 }
 
-static int serve_fastcgi(const struct auth *auth, struct helper *h)
+static int serve_fastcgi(const struct auth *auth, struct trust *trust, struct helper *h)
 {
 	FCGX_Request req;
 
@@ -137,19 +153,53 @@ static int serve_fastcgi(const struct auth *auth, struct helper *h)
 		return 1;
 	}
 	while (FCGX_Accept_r(&req) >= 0) {
-		serve_fcgi(auth, h, &req);
+		serve_fcgi(auth, trust, h, &req);
 		FCGX_Finish_r(&req);
 	}
 	return 0;
 }
 
+/* --client-ca and --client-crl, else their environment variables. */
+static const char *flag_or_env(const char *flag, const char *name)
+{
+	const char *v = getenv(name);
+
+	return flag ? flag : v && v[0] ? v : NULL;
+}
+
+/* The trust store, or NULL without --client-ca; one log line either way.
+ * False when the files cannot be used (a configuration error). */
+static bool trust_init(const char *ca, const char *crl, struct trust **out)
+{
+	char why[TRUST_WHY_MAX + 1];
+
+	*out = NULL;
+	if (crl && !ca) {
+		fcgi_log(LOG_ERR, "--client-crl needs --client-ca");
+		return false;
+	}
+	if (!ca) {
+		fcgi_log(LOG_WARNING, "no --client-ca: client certificates are trusted on the web "
+				      "server's word alone (SSL_CLIENT_VERIFY)");
+		return true;
+	}
+	if (!(*out = trust_new(ca, crl, why))) {
+		fcgi_log(LOG_ERR, "client certificates: %s", why);
+		return false;
+	}
+	fcgi_log(LOG_INFO, "client certificates are verified against --client-ca %s%s%s", ca,
+		 crl ? " and --client-crl " : "", crl ? crl : "");
+	return true;
+}
+
 int main(int argc, char **argv)
 {
-	const char *sock = NULL, *why = "";
+	const char *sock = NULL, *why = "", *ca = NULL, *crl = NULL;
 	enum fcgi_log_mode log_mode = FCGI_LOG_AUTO;
+	struct trust *trust = NULL;
 	struct helper h;
 	struct auth auth;
-	bool fastcgi;
+	bool fastcgi, ok;
 	int i, rc;
 
 	for (i = 1; i < argc; i++) {
@@ -163,6 +213,14 @@ int main(int argc, char **argv)
 			sock = argv[++i];
 		} else if (!strncmp(argv[i], "--socket=", 9)) {
 			sock = argv[i] + 9;
+		} else if (!strcmp(argv[i], "--client-ca") && i + 1 < argc) {
+			ca = argv[++i];
+		} else if (!strncmp(argv[i], "--client-ca=", 12)) {
+			ca = argv[i] + 12;
+		} else if (!strcmp(argv[i], "--client-crl") && i + 1 < argc) {
+			crl = argv[++i];
+		} else if (!strncmp(argv[i], "--client-crl=", 13)) {
+			crl = argv[i] + 13;
 		} else if ((!strcmp(argv[i], "--log") && i + 1 < argc) ||
 			   !strncmp(argv[i], "--log=", 6)) {
 			const char *v = argv[i][5] == '=' ? argv[i] + 6 : argv[++i];
@@ -185,8 +243,12 @@ int main(int argc, char **argv)
 		fcgi_log(LOG_ERR, "helper socket path too long or empty");
 		return 2;
 	}
-	if (!auth_init_env(&auth, fastcgi, &why)) {
+	ok = auth_init_env(&auth, fastcgi, &why);
+	if (!ok)
 		fcgi_log(LOG_ERR, "%s", why);
+	if (!ok || !trust_init(flag_or_env(ca, "AUTOWG_CLIENT_CA"),
+			       flag_or_env(crl, "AUTOWG_CLIENT_CRL"), &trust)) {
+		auth_wipe(&auth);
 		if (fastcgi)
 			return 2;
 		/* as CGI, still give the web server a complete answer */
@@ -195,8 +257,9 @@ int main(int argc, char **argv)
 		      stdout);
 		return 1;
 	}
-	rc = fastcgi ? serve_fastcgi(&auth, &h) : serve_cgi(&auth, &h);
+	rc = fastcgi ? serve_fastcgi(&auth, trust, &h) : serve_cgi(&auth, trust, &h);
 	helper_close(&h);
 	auth_wipe(&auth);
+	trust_free(trust);
 	return rc;
 }
