@@ -12,10 +12,13 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define AUTOWG_VERSION "0.1"
@@ -60,21 +63,79 @@ static void usage(FILE *f)
 		"\n"
 		"Identity comes only from SSL_CLIENT_VERIFY (must be SUCCESS), then\n"
 		"SSL_CLIENT_CERT (PEM, URL-escaped or plain) when set, else, only without\n"
-		"--client-ca, SSL_CLIENT_S_DN.\n",
-		HELPER_SOCKET_DEFAULT, TRUST_CHAIN_DEPTH_MAX, TRUST_CRL_CHECK_MS);
+		"--client-ca, SSL_CLIENT_S_DN. A request body must be in within %d s.\n",
+		HELPER_SOCKET_DEFAULT, TRUST_CHAIN_DEPTH_MAX, TRUST_CRL_CHECK_MS,
+		FCGI_BODY_TIMEOUT_S);
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A request's body with a deadline (FCGI_BODY_TIMEOUT_MS). */
+struct body_in {
+	FCGX_Request *req; /* FastCGI; else fd (CGI) */
+	int fd;
+	int64_t deadline_ms;
+	bool timeout_set; /* SO_RCVTIMEO is set on the connection */
+};
+
+/*
+ * libfcgi reads the connection with blocking read()s, as many as a record
+ * needs, and FCGX_GetStr() loops until it has all it was asked for. So a
+ * slow body is read no more than one fill at a time: what the stream holds
+ * already (no system call), else one byte, whose fill reads at most one
+ * record; and before each fill the connection's SO_RCVTIMEO is set to what
+ * is left of the deadline, so no read() waits past it.
+ */
 static ssize_t fcgx_read(void *ctx, char *buf, size_t len)
 {
-	FCGX_Stream *in = ctx;
-	int n = FCGX_GetStr(buf, len > AWG_BODY_MAX ? AWG_BODY_MAX : (int)len, in);
+	struct body_in *b = ctx;
+	FCGX_Stream *in = b->req->in;
+	size_t have = (size_t)(in->stop - in->rdNext);
+	int64_t left = b->deadline_ms - now_ms();
+	struct timeval tv;
+	int n, err;
 
-	return n > 0 ? n : FCGX_GetError(in) ? -1 : 0;
+	if (len > AWG_BODY_MAX)
+		len = AWG_BODY_MAX;
+	if (!have && !in->isClosed) {
+		tv = (struct timeval){.tv_sec = left / 1000, .tv_usec = (left % 1000) * 1000};
+		if (left <= 0 ||
+		    setsockopt(b->req->ipcFd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv))) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		b->timeout_set = true;
+		len = 1;
+	} else if (have && len > have) {
+		len = have;
+	}
+	n = FCGX_GetStr(buf, (int)len, in);
+	if (n > 0)
+		return n;
+	err = FCGX_GetError(in);
+	if (!err)
+		return 0;
+	errno = err == EAGAIN || err == EWOULDBLOCK || now_ms() >= b->deadline_ms ? ETIMEDOUT : EIO;
+	return -1;
 }
 
 static ssize_t fd_read(void *ctx, char *buf, size_t len)
 {
-	return read(*(int *)ctx, buf, len);
+	struct body_in *b = ctx;
+	struct pollfd p = {.fd = b->fd, .events = POLLIN};
+	int64_t left = b->deadline_ms - now_ms();
+
+	if (left <= 0 || !poll(&p, 1, (int)left)) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	return read(b->fd, buf, len);
 }
 
 static bool write_all(int fd, const char *p, size_t len)
@@ -107,11 +168,12 @@ static int header_of(struct response *res, char *hdr)
 
 static int serve_cgi(const struct auth *auth, struct trust *trust, struct helper *h)
 {
-	int in = 0, n;
+	struct body_in in = {.fd = 0, .deadline_ms = now_ms() + FCGI_BODY_TIMEOUT_MS};
 	struct request r = {.env = environ, .body = {fd_read, &in}};
 	struct response res;
 	char hdr[HEADER_MAX];
 	bool ok;
+	int n;
 
 	handle(auth, trust, h, &r, &res);
 	n = header_of(&res, hdr);
@@ -124,10 +186,14 @@ static int serve_cgi(const struct auth *auth, struct trust *trust, struct helper
 static void serve_fcgi(const struct auth *auth, struct trust *trust, struct helper *h,
 		       FCGX_Request *req)
 {
-	struct request r = {.env = req->envp, .body = {fcgx_read, req->in}};
+	struct body_in in = {.req = req, .deadline_ms = now_ms() + FCGI_BODY_TIMEOUT_MS};
+	struct request r = {.env = req->envp, .body = {fcgx_read, &in}};
+	static const struct timeval none;
 	struct response res;
 	char hdr[HEADER_MAX], sink[AWG_BODY_MAX];
 	size_t drained = 0;
+	int64_t drain_end;
+	ssize_t k;
 	int n;
 
 	handle(auth, trust, h, &r, &res);
@@ -138,10 +204,19 @@ static void serve_fcgi(const struct auth *auth, struct trust *trust, struct help
 			FCGX_PutStr(res.body, (int)res.body_len, req->out);
 	}
 	response_free(&res);
-	/* An early answer (413, 403) leaves the body unread; swallow a bounded
-	 * amount so the web server is not cut off while still sending it. */
-	while (drained < FCGI_DRAIN_MAX && (n = FCGX_GetStr(sink, sizeof(sink), req->in)) > 0)
-		drained += (size_t)n;
+	/* An early answer (403, 404, 413) leaves the body unread. The answer
+	 * goes out first; then a bounded amount of the body is swallowed, for
+	 * a bounded time, so that the web server is not cut off while still
+	 * sending it, and no client holds this responder for longer. */
+	FCGX_FFlush(req->out);
+	drain_end = now_ms() + FCGI_DRAIN_TIMEOUT_MS;
+	if (drain_end < in.deadline_ms)
+		in.deadline_ms = drain_end;
+	while (drained < FCGI_DRAIN_MAX && (k = fcgx_read(&in, sink, sizeof(sink))) > 0)
+		drained += (size_t)k;
+	/* a kept connection waits for its next request without a deadline */
+	if (in.timeout_set && req->keepConnection)
+		setsockopt(req->ipcFd, SOL_SOCKET, SO_RCVTIMEO, &none, sizeof(none));
 }
 
 static int serve_fastcgi(const struct auth *auth, struct trust *trust, struct helper *h)

@@ -17,10 +17,19 @@
 #define FCGI_PATH_MAX	   4096	 /* request path, bytes */
 #define FCGI_CERT_TEXT_MAX 32768 /* SSL_CLIENT_CERT as passed (escaped PEM) */
 #define FCGI_REASON_MAX	   255	 /* one-line reason in an answer */
-#define FCGI_DRAIN_MAX	   (1 << 20) /* unread body discarded after an early answer */
+/* A request's whole body must be in within this time from the request's
+ * start, else 408: a web server that streams bodies (Caddy) would
+ * otherwise let a slow client hold a responder as long as it likes. */
+#define FCGI_BODY_TIMEOUT_S  3
+#define FCGI_BODY_TIMEOUT_MS (FCGI_BODY_TIMEOUT_S * 1000)
+/* After an early answer (403, 404, 413) the unread body is discarded, at
+ * most this much of it and for at most this long, then the request ends. */
+#define FCGI_DRAIN_MAX	      (16 << 10)
+#define FCGI_DRAIN_TIMEOUT_MS 250
 
 struct body_reader {
-	/* Up to len bytes into buf: the count, 0 at end of input, -1 on error. */
+	/* Up to len bytes into buf: the count, 0 at end of input, -1 on error
+	 * (errno ETIMEDOUT: the body's deadline passed). */
 	ssize_t (*read)(void *ctx, char *buf, size_t len);
 	void *ctx;
 };
@@ -103,7 +112,8 @@ enum route route_match(const char *path, const char *prefix);
 
 /* Body: CONTENT_LENGTH -> 0 and *len, or 411/400/413 and *why. */
 int body_length(char *const *env, size_t *len, const char **why);
-/* Read exactly len bytes (len <= AWG_BODY_MAX): 0, or 400 and *why. */
+/* Read exactly len bytes (len <= AWG_BODY_MAX): 0, or 400 (or 408 when
+ * the reader's deadline passed) and *why. */
 int body_read(const struct body_reader *b, char *buf, size_t len, const char **why);
 
 #endif
