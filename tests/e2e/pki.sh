@@ -7,11 +7,17 @@
 #                                   value, e.g. "DNS:vpn.test,IP:10.0.0.1"
 #   pki_device DIR CA NAME CN       DIR/NAME.crt/.key signed by DIR/CA, a TLS
 #                                   client certificate with subject CN=CN
+#   pki_crl DIR CA NAME...          DIR/CA.crl: a CRL signed by DIR/CA (valid
+#                                   for 2 days) revoking DIR/NAME.crt, each NAME
 #   pki_fleet DIR CN...             the whole test set: fleet CA, server cert
 #                                   "server" (SAN DNS:vpn.test + loopback +
 #                                   10.77.0.1/fd00:77::1), a device cert per CN
-#                                   (named dev-CN), and a second "rogue" CA with
-#                                   a device cert "rogue-dev" for the first CN
+#                                   (named dev-CN), "revoked-dev" for the second
+#                                   CN (the first when there is one) and the
+#                                   fleet's CRL fleet-ca.crl revoking it; a
+#                                   second "rogue" CA with a device cert
+#                                   "rogue-dev" for the first CN and a server
+#                                   cert "intranet" (another site, DNS:intranet.test)
 # EC P-256 keys: fast to make, accepted by nginx, lighttpd and Caddy alike.
 
 _pki_key() { openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$1" 2>/dev/null && chmod 600 "$1"; }
@@ -48,12 +54,29 @@ pki_device() {
 	_pki_sign "$d" "$ca" "$n" "/O=autowg test fleet/OU=devices/CN=$cn" "$d/$n.ext"
 }
 
+# openssl ca keeps its list of revoked certificates in DIR/CA.db/.
+pki_crl() {
+	local d=$1 ca=$2 n db=$1/$2.db
+	shift 2
+	mkdir -p "$db" && : >"$db/index.txt" || return 1
+	printf '%s\n' "[ca]" "default_ca = c" "[c]" "database = $db/index.txt" "default_md = sha256" \
+		"default_crl_days = 2" >"$db/ca.cnf"
+	for n in "$@"; do
+		openssl ca -config "$db/ca.cnf" -keyfile "$d/$ca.key" -cert "$d/$ca.crt" \
+			-revoke "$d/$n.crt" 2>/dev/null || return 1
+	done
+	openssl ca -config "$db/ca.cnf" -keyfile "$d/$ca.key" -cert "$d/$ca.crt" -gencrl \
+		-out "$d/$ca.crl" 2>/dev/null
+}
+
 pki_fleet() {
 	local d=$1 cn; shift
 	mkdir -p "$d" || return 1
 	pki_ca "$d" fleet-ca || return 1
 	pki_server "$d" fleet-ca server "DNS:vpn.test,DNS:localhost,IP:127.0.0.1,IP:::1,IP:10.77.0.1,IP:fd00:77::1" || return 1
 	for cn in "$@"; do pki_device "$d" fleet-ca "dev-$cn" "$cn" || return 1; done
+	pki_device "$d" fleet-ca revoked-dev "${2:-$1}" && pki_crl "$d" fleet-ca revoked-dev || return 1
 	pki_ca "$d" rogue-ca || return 1
-	pki_device "$d" rogue-ca rogue-dev "$1"
+	pki_device "$d" rogue-ca rogue-dev "$1" || return 1
+	pki_server "$d" rogue-ca intranet "DNS:intranet.test,IP:10.77.0.1"
 }
