@@ -5,6 +5,17 @@
  * memory first (bounded), then parsed as PEM items: a CA file holds CA
  * certificates only, a CRL file CRLs only, so a file given to the wrong
  * flag, or one with a private key in it, is an error rather than ignored.
+ *
+ * Revocation is checked here rather than by OpenSSL's X509_V_FLAG_CRL_CHECK,
+ * which verifies each CRL's signature again on every request (two ECDSA
+ * verifications with CRL_CHECK_ALL: about 380 us here, four times the rest
+ * of the chain check). A CRL's signature is verified once, when it is
+ * loaded, against the exact CA of --client-ca that signed it; only complete,
+ * direct CRLs are accepted (no delta CRL, no issuing distribution point, no
+ * critical extension), one per CA, so that the rules are these and no
+ * others: every certificate of a verified chain but its root needs the
+ * current CRL of the CA that issued it (lastUpdate passed, nextUpdate not),
+ * and must not be on it.
  */
 #include "trust.h"
 #include "log.h"
@@ -34,9 +45,11 @@ struct trust {
 	X509_STORE_CTX *ctx;
 	STACK_OF(X509) * cas; /* the CA certificates: the CRLs' signers */
 	char *crl_path;	      /* NULL without --client-crl */
-	/* The CRLs in force; NULL with a CRL file means it could not be
-	 * loaded at the last look, and crl_error says why. */
+	/* The CRLs in force, each signed by crl_signer[i] (one of cas); NULL
+	 * with a CRL file means it could not be loaded at the last look, and
+	 * crl_error says why. */
 	STACK_OF(X509_CRL) * crls;
+	X509 **crl_signer;
 	char crl_error[TRUST_WHY_MAX + 1];
 	struct file_id crl_id; /* the file as the last look saw it */
 	int64_t crl_checked_ms;
@@ -167,14 +180,48 @@ static X509 *crl_signer(const struct trust *t, X509_CRL *crl)
 	return NULL;
 }
 
-/* Every item a CRL signed by a CA of t: the stack, or NULL with why. */
-static STACK_OF(X509_CRL) * load_crls(struct trust *t, STACK_OF(X509_INFO) * items, char *why)
+static bool any_critical(const STACK_OF(X509_EXTENSION) * exts)
 {
-	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
-	char issuer[128];
 	int i;
 
-	for (i = 0; crls && i < sk_X509_INFO_num(items); i++) {
+	for (i = 0; i < sk_X509_EXTENSION_num(exts); i++)
+		if (X509_EXTENSION_get_critical(sk_X509_EXTENSION_value(exts, i)))
+			return true;
+	return false;
+}
+
+/* Why crl is not a complete, direct CRL with nothing critical we would
+ * ignore, or NULL. */
+static const char *crl_unsupported(X509_CRL *crl)
+{
+	STACK_OF(X509_REVOKED) *revoked = X509_CRL_get_REVOKED(crl);
+	int i;
+
+	if (X509_CRL_get_ext_by_NID(crl, NID_delta_crl, -1) >= 0)
+		return "a delta CRL";
+	if (X509_CRL_get_ext_by_NID(crl, NID_issuing_distribution_point, -1) >= 0)
+		return "limited by an issuing distribution point";
+	if (any_critical(X509_CRL_get0_extensions(crl)))
+		return "with a critical extension";
+	for (i = 0; i < sk_X509_REVOKED_num(revoked); i++)
+		if (any_critical(X509_REVOKED_get0_extensions(sk_X509_REVOKED_value(revoked, i))))
+			return "with a critical extension in an entry";
+	return NULL;
+}
+
+/* Every item a complete, direct CRL signed by a CA of t, one per CA: the
+ * stack and its signers, or NULL with why. */
+static STACK_OF(X509_CRL) *
+    load_crls(struct trust *t, STACK_OF(X509_INFO) * items, X509 ***signers, char *why)
+{
+	STACK_OF(X509_CRL) *crls = sk_X509_CRL_new_null();
+	int i, j, n = sk_X509_INFO_num(items);
+	const char *bad;
+	char issuer[128];
+
+	*signers = calloc((size_t)n, sizeof(**signers));
+	snprintf(why, TRUST_WHY_MAX + 1, "%s: out of memory", t->crl_path);
+	for (i = 0; crls && *signers && i < n; i++) {
 		X509_INFO *it = sk_X509_INFO_value(items, i);
 
 		if (!it->crl || it->x509 || it->x_pkey) {
@@ -184,31 +231,47 @@ static STACK_OF(X509_CRL) * load_crls(struct trust *t, STACK_OF(X509_INFO) * ite
 					    : "something else than CRLs");
 			goto fail;
 		}
-		if (!crl_signer(t, it->crl)) {
-			subject_text(X509_CRL_get_issuer(it->crl), issuer, sizeof(issuer));
+		subject_text(X509_CRL_get_issuer(it->crl), issuer, sizeof(issuer));
+		if (!((*signers)[i] = crl_signer(t, it->crl))) {
 			snprintf(why, TRUST_WHY_MAX + 1,
 				 "%s: CRL %d (issuer %s) is not signed by a CA of --client-ca",
 				 t->crl_path, i + 1, issuer);
 			goto fail;
 		}
-		if (!X509_CRL_up_ref(it->crl) || !sk_X509_CRL_push(crls, it->crl)) {
+		if ((bad = crl_unsupported(it->crl))) {
+			snprintf(why, TRUST_WHY_MAX + 1,
+				 "%s: CRL %d (issuer %s) is %s: only complete, direct CRLs",
+				 t->crl_path, i + 1, issuer, bad);
+			goto fail;
+		}
+		for (j = 0; j < i; j++)
+			if ((*signers)[j] == (*signers)[i]) {
+				snprintf(why, TRUST_WHY_MAX + 1,
+					 "%s: CRLs %d and %d are both of %s: keep the newest only",
+					 t->crl_path, j + 1, i + 1, issuer);
+				goto fail;
+			}
+		if (!X509_CRL_up_ref(it->crl))
+			goto fail;
+		if (!sk_X509_CRL_push(crls, it->crl)) {
 			X509_CRL_free(it->crl);
 			goto fail;
 		}
 	}
+	if (!crls || !*signers)
+		goto fail;
 	ERR_clear_error();
-	if (crls)
-		return crls;
-	snprintf(why, TRUST_WHY_MAX + 1, "%s: out of memory", t->crl_path);
-	return NULL;
+	return crls;
 fail:
 	sk_X509_CRL_pop_free(crls, X509_CRL_free);
+	free(*signers);
+	*signers = NULL;
 	ERR_clear_error();
 	return NULL;
 }
 
-/* One line per CRL that is already past its nextUpdate: OpenSSL refuses
- * every certificate it covers, and the operator should know at once. */
+/* One line per CRL that is already past its nextUpdate: every certificate
+ * it covers is refused, and the operator should know at once. */
 static void warn_expired(const struct trust *t)
 {
 	char issuer[128];
@@ -234,11 +297,14 @@ static void warn_expired(const struct trust *t)
 static bool crl_reload(struct trust *t)
 {
 	STACK_OF(X509_INFO) *items = read_items(t->crl_path, &t->crl_id, t->crl_error);
-	STACK_OF(X509_CRL) *crls = items ? load_crls(t, items, t->crl_error) : NULL;
+	X509 **signers = NULL;
+	STACK_OF(X509_CRL) *crls = items ? load_crls(t, items, &signers, t->crl_error) : NULL;
 
 	sk_X509_INFO_pop_free(items, X509_INFO_free);
 	sk_X509_CRL_pop_free(t->crls, X509_CRL_free);
+	free(t->crl_signer);
 	t->crls = crls;
+	t->crl_signer = signers;
 	return crls != NULL;
 }
 
@@ -256,9 +322,6 @@ struct trust *trust_new(const char *ca_file, const char *crl_file, char *why)
 	X509_STORE_set_depth(t->store, TRUST_CHAIN_DEPTH_MAX);
 	X509_STORE_set_purpose(t->store, X509_PURPOSE_SSL_CLIENT);
 	X509_STORE_set_trust(t->store, X509_TRUST_SSL_CLIENT);
-	/* every certificate of the chain, as nginx's and lighttpd's ssl_crl */
-	if (crl_file)
-		X509_STORE_set_flags(t->store, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
 	if (!(items = read_items(ca_file, &id, why)) || !load_cas(t, ca_file, items, why))
 		goto out;
 	t->crl_checked_ms = now_ms();
@@ -287,6 +350,7 @@ void trust_free(struct trust *t)
 	X509_STORE_free(t->store);
 	sk_X509_pop_free(t->cas, X509_free);
 	sk_X509_CRL_pop_free(t->crls, X509_CRL_free);
+	free(t->crl_signer);
 	free(t->crl_path);
 	free(t);
 }
@@ -342,9 +406,50 @@ static bool refuse(struct trust *t, const char **why, const char *what, int dept
 	return false;
 }
 
+/* The CRL in force for what ca issued, or NULL. */
+static X509_CRL *crl_of(const struct trust *t, X509 *ca)
+{
+	int i;
+
+	for (i = 0; i < sk_X509_CRL_num(t->crls); i++)
+		if (!X509_cmp(t->crl_signer[i], ca))
+			return sk_X509_CRL_value(t->crls, i);
+	return NULL;
+}
+
+/* X509_V_OK, or why the verified chain fails the CRLs, at *depth. */
+static int revocation(const struct trust *t, STACK_OF(X509) * chain, time_t when, int *depth)
+{
+	X509_REVOKED *rev;
+	X509_CRL *crl;
+	X509 *x;
+	int i, c;
+
+	/* the last is the trust anchor, a root of --client-ca itself */
+	for (i = 0; i + 1 < sk_X509_num(chain); i++) {
+		*depth = i;
+		x = sk_X509_value(chain, i);
+		if (!(crl = crl_of(t, sk_X509_value(chain, i + 1))))
+			return X509_V_ERR_UNABLE_TO_GET_CRL;
+		if (!(c = X509_cmp_time(X509_CRL_get0_lastUpdate(crl), &when)))
+			return X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD;
+		if (c > 0)
+			return X509_V_ERR_CRL_NOT_YET_VALID;
+		if (X509_CRL_get0_nextUpdate(crl)) {
+			if (!(c = X509_cmp_time(X509_CRL_get0_nextUpdate(crl), &when)))
+				return X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD;
+			if (c < 0)
+				return X509_V_ERR_CRL_HAS_EXPIRED;
+		}
+		if (X509_CRL_get0_by_serial(crl, &rev, X509_get0_serialNumber(x)) == 1)
+			return X509_V_ERR_CERT_REVOKED;
+	}
+	return X509_V_OK;
+}
+
 bool trust_verify(struct trust *t, X509 *x, const char **why)
 {
-	int ret, err;
+	int ret, err, depth = 0;
 
 	trust_crl_check(t, now_ms());
 	if (t->crl_path && !t->crls)
@@ -357,16 +462,19 @@ bool trust_verify(struct trust *t, X509 *x, const char **why)
 		*why = "out of memory";
 		return false;
 	}
-	if (t->crls)
-		X509_STORE_CTX_set0_crls(t->ctx, t->crls);
 	if (t->has_time)
 		X509_STORE_CTX_set_time(t->ctx, 0, t->at);
 	ret = X509_verify_cert(t->ctx);
 	err = X509_STORE_CTX_get_error(t->ctx);
+	depth = X509_STORE_CTX_get_error_depth(t->ctx);
+	if (ret == 1 && t->crls &&
+	    (err = revocation(t, X509_STORE_CTX_get0_chain(t->ctx),
+			      t->has_time ? t->at : time(NULL), &depth)) != X509_V_OK)
+		ret = 0;
 	if (ret != 1)
 		refuse(t, why,
 		       err != X509_V_OK ? X509_verify_cert_error_string(err) : "internal error",
-		       X509_STORE_CTX_get_error_depth(t->ctx));
+		       depth);
 	X509_STORE_CTX_cleanup(t->ctx);
 	ERR_clear_error();
 	return ret == 1;

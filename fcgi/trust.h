@@ -29,9 +29,10 @@ struct trust;
 
 /*
  * The CA certificates in ca_file (PEM, one or more; each must be a CA) and,
- * when crl_file is not NULL, the CRLs in it (PEM, one or more, each signed
- * by a CA of ca_file). NULL with why[TRUST_WHY_MAX + 1] set when a file is
- * missing, unreadable, empty, too big, or holds anything else.
+ * when crl_file is not NULL, the CRLs in it (PEM, one or more: complete,
+ * direct CRLs, at most one per CA, each signed by a CA of ca_file, which
+ * is checked here, once). NULL with why[TRUST_WHY_MAX + 1] set when a file
+ * is missing, unreadable, empty, too big, or holds anything else.
  */
 struct trust *trust_new(const char *ca_file, const char *crl_file, char *why);
 void trust_free(struct trust *t);
@@ -40,7 +41,8 @@ void trust_free(struct trust *t);
  * Does x chain to a CA of ca_file, for TLS client authentication (purpose
  * sslclient: no CA certificate, no server-only certificate), within the
  * validity dates of every certificate, TRUST_CHAIN_DEPTH_MAX and, with a
- * CRL file, revoked by none of its CAs' current CRLs? False with *why (one
+ * CRL file, every certificate of the chain but its root on the current CRL
+ * of the CA that issued it, and not revoked there? False with *why (one
  * line, valid until the next call). Looks at the CRL file first
  * (trust_crl_check). A CRL file that cannot be read, or a CRL whose
  * nextUpdate has passed, refuses every certificate it would cover.

@@ -292,6 +292,41 @@ static void unusable_crl_files_are_refused(void **state)
 	X509_CRL_free(ours[0]);
 }
 
+/* The responder checks CRLs itself: only what it understands whole. */
+static void only_complete_direct_crls(void **state)
+{
+	X509_CRL *delta = pki_crl(&root, NULL, 0, 3600), *idp = pki_crl(&root, NULL, 0, 3600);
+	X509_CRL *two[] = {pki_crl(&root, NULL, 0, 3600), pki_crl(&root, NULL, 0, 7200), NULL};
+	X509_CRL *one[] = {NULL, NULL};
+	ISSUING_DIST_POINT *dp = ISSUING_DIST_POINT_new();
+	ASN1_INTEGER *base = ASN1_INTEGER_new();
+	char path[96];
+
+	snprintf(path, sizeof(path), "%s/bad.crl", dir);
+	ASN1_INTEGER_set(base, 1);
+	assert_int_equal(X509_CRL_add1_ext_i2d(delta, NID_delta_crl, base, 1, 0), 1);
+	X509_CRL_sign(delta, root.key, EVP_sha256());
+	dp->onlyuser = 0xff;
+	assert_int_equal(X509_CRL_add1_ext_i2d(idp, NID_issuing_distribution_point, dp, 1, 0), 1);
+	X509_CRL_sign(idp, root.key, EVP_sha256());
+	one[0] = delta;
+	pki_write(path, NULL, one, NULL);
+	expect_bad(ca_path, path, "is a delta CRL: only complete, direct CRLs");
+	one[0] = idp;
+	pki_write(path, NULL, one, NULL);
+	expect_bad(ca_path, path, "is limited by an issuing distribution point");
+	pki_write(path, NULL, two, NULL);
+	expect_bad(ca_path, path,
+		   "CRLs 1 and 2 are both of /O=autowg test/CN=root: keep the newest only");
+	unlink(path);
+	ISSUING_DIST_POINT_free(dp);
+	ASN1_INTEGER_free(base);
+	X509_CRL_free(delta);
+	X509_CRL_free(idp);
+	X509_CRL_free(two[0]);
+	X509_CRL_free(two[1]);
+}
+
 static void revoked_is_refused(void **state)
 {
 	long revoked[] = {60};
@@ -307,7 +342,8 @@ static void revoked_is_refused(void **state)
 	pki_free(&good);
 }
 
-/* Every CA of the chain needs its CRL, as with nginx's ssl_crl. */
+/* Every CA of the chain needs its CRL, as with nginx's ssl_crl, and an
+ * intermediate CA can be revoked. */
 static void crl_of_every_ca_in_the_chain(void **state)
 {
 	struct pki_cert sub = pki_ca("sub", &root), d = pki_device("1234", &sub, 70);
@@ -325,8 +361,15 @@ static void crl_of_every_ca_in_the_chain(void **state)
 	t = load(crl_path);
 	expect_verify(t, d.x, NULL);
 	trust_free(t);
+	/* the intermediate CA revoked (serial 1) by the root's CRL */
+	X509_CRL_free(both[0]);
+	both[0] = pki_crl(&root, (long[]){1}, 1, 3600);
+	pki_write(crl_path, NULL, both, NULL);
+	t = load(crl_path);
+	expect_verify(t, d.x, "certificate revoked (at depth 1)");
+	trust_free(t);
 	write_ca();
-	X509_CRL_free(one[0]);
+	X509_CRL_free(both[0]);
 	X509_CRL_free(both[1]);
 	pki_free(&sub);
 	pki_free(&d);
@@ -449,8 +492,9 @@ int main(void)
 	      unusable_ca_files_are_refused),
 	    T("trust: a CRL file that is missing, not CRLs, or signed by another CA is refused",
 	      unusable_crl_files_are_refused),
+	    T("trust: only complete, direct CRLs, one per CA", only_complete_direct_crls),
 	    T("trust: a revoked certificate is refused, another one is not", revoked_is_refused),
-	    T("trust: with a CRL file every CA of the chain needs its CRL",
+	    T("trust: with a CRL file every CA of the chain needs its CRL, and can be revoked",
 	      crl_of_every_ca_in_the_chain),
 	    T("trust: an expired CRL refuses every certificate of its CA", expired_crl_refuses_all),
 	    T("trust: the CRL file is reloaded when it changes, not before the check interval",
