@@ -30,8 +30,8 @@ static double now_us(void)
 }
 
 enum step { PARSE, CN, DESCRIBE, VERIFY, VERIFY_CRL, IDENTITY, IDENTITY_CA, N_STEPS };
-static const char *const names[N_STEPS] = {"parse", "cn", "describe", "verify", "verify_crl",
-					   "identity", "identity_ca"};
+static const char *const names[N_STEPS] = {"parse",	 "cn",	     "describe",   "verify",
+					   "verify_crl", "identity", "identity_ca"};
 
 struct ctx {
 	const char *text;
@@ -111,7 +111,8 @@ int main(int argc, char **argv)
 	c.env[0] = verify;
 	c.env[1] = kv;
 	c.env[2] = NULL;
-	if (!(c.ca = trust_new(argv[1], NULL, why)) || !(c.ca_crl = trust_new(argv[1], argv[2], why)))
+	if (!(c.ca = trust_new(argv[1], NULL, why)) ||
+	    !(c.ca_crl = trust_new(argv[1], argv[2], why)))
 		fail("trust_new", why);
 	if (!(c.x = cert_parse(c.text, strlen(c.text), &err)))
 		fail("cert_parse", err);
