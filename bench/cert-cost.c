@@ -40,7 +40,7 @@ struct ctx {
 	X509 *x;
 };
 
-static void fail(const char *what, const char *why)
+__attribute__((noreturn)) static void fail(const char *what, const char *why)
 {
 	fprintf(stderr, "cert-cost: %s: %s\n", what, why);
 	exit(1);
@@ -89,7 +89,7 @@ int main(int argc, char **argv)
 	const char *err = "";
 	struct ctx c;
 	FILE *f;
-	long size;
+	long size = 0;
 	int n, runs, i, r, s;
 
 	if (argc < 4)
