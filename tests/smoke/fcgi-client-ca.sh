@@ -61,8 +61,9 @@ spawn-fcgi -n -s "$FSOCK" -M 0600 -u nobody -g nogroup -- "$B/autowg-fcgi" --soc
 FPID=$!
 on_exit "kill $FPID"
 wait_for 5 test -S "$FSOCK" || { not_ok "start the responder" "$(cat "$T_TMP"/*.log)"; done_testing; exit 1; }
-expect_match "at start it says what it verifies against" \
-	"client certificates are verified against --client-ca $CA and --client-crl $CRL" "$(cat "$T_TMP/fcgi.log")"
+# (spawn-fcgi makes the socket before the responder starts: wait for it)
+check "at start it says what it verifies against" wait_for 5 grep -qF \
+	"client certificates are verified against --client-ca $CA and --client-crl $CRL" "$T_TMP/fcgi.log"
 
 # post CERTNAME [NAME=value...]: a registration with a fresh key and that certificate.
 post() {
