@@ -193,10 +193,12 @@ static void serve_fcgi(const struct auth *auth, struct trust *trust, struct help
 	char hdr[HEADER_MAX], sink[AWG_BODY_MAX];
 	size_t drained = 0;
 	int64_t drain_end;
+	bool early;
 	ssize_t k;
 	int n;
 
 	handle(auth, trust, h, &r, &res);
+	early = res.status != 200;
 	n = header_of(&res, hdr);
 	if (n > 0) {
 		FCGX_PutStr(hdr, n, req->out);
@@ -204,11 +206,13 @@ static void serve_fcgi(const struct auth *auth, struct trust *trust, struct help
 			FCGX_PutStr(res.body, (int)res.body_len, req->out);
 	}
 	response_free(&res);
-	/* An early answer (403, 404, 413) leaves the body unread. The answer
-	 * goes out first; then a bounded amount of the body is swallowed, for
-	 * a bounded time, so that the web server is not cut off while still
-	 * sending it, and no client holds this responder for longer. */
-	FCGX_FFlush(req->out);
+	/* An early answer (403, 404, 413: every refusal may be one) leaves the
+	 * body unread. The answer goes out first; then a bounded amount of the
+	 * body is swallowed, for a bounded time, so that the web server is not
+	 * cut off while still sending it, and no client holds this responder
+	 * for longer. A 200 has read its body: only the end of it is left. */
+	if (early)
+		FCGX_FFlush(req->out);
 	drain_end = now_ms() + FCGI_DRAIN_TIMEOUT_MS;
 	if (drain_end < in.deadline_ms)
 		in.deadline_ms = drain_end;
