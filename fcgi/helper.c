@@ -87,6 +87,11 @@ void helper_begin(struct helper *h)
 		helper_close(h);
 }
 
+void helper_renew(struct helper *h)
+{
+	h->deadline_ms = now_ms() + HELPER_TIMEOUT_MS;
+}
+
 /* Wait for events until the request's deadline: 0 or -ETIMEDOUT. */
 static int wait_fd(struct helper *h, short events)
 {

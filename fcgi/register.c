@@ -124,9 +124,7 @@ void handle_register(struct trust *trust, struct helper *h, const struct table_s
 	}
 	out->audit.flags |= AUDIT_HAS_KEY;
 	memcpy(out->audit.key, key, AWG_KEY_LEN);
-	/* the body may have taken up to FCGI_BODY_TIMEOUT_MS: the helper still
-	 * gets its whole HELPER_TIMEOUT_MS */
-	helper_begin(h);
+	helper_renew(h); /* the body may have taken up to FCGI_BODY_TIMEOUT_MS */
 	if (!s->up) {
 		response_text(out, 503, "WireGuard interface unavailable");
 		return;
