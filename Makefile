@@ -226,8 +226,12 @@ $(B)/bench/noop-fcgi: $(B)/obj/bench/noop-fcgi.o
 $(B)/bench/peers-render: $(B)/obj/bench/peers-render.o $(B)/libfcgi.a $(B)/libcore.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(FCGI_LIBS) $(CORE_LIBS)
+# bench/cert-cost: the responder's cost of one client certificate, step by step.
+$(B)/bench/cert-cost: $(B)/obj/bench/cert-cost.o $(B)/libfcgi.a $(B)/libcore.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(FCGI_LIBS) $(CORE_LIBS)
 
-bench: $(PROGS) $(B)/tests/tools/awg-call $(B)/bench/noop-fcgi $(B)/bench/peers-render
+bench: $(PROGS) $(B)/tests/tools/awg-call $(B)/bench/noop-fcgi $(B)/bench/peers-render $(B)/bench/cert-cost
 	B=$(B) bench/run.sh
 
 # What --install-routes costs the helper: CPU per registration

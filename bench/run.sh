@@ -6,8 +6,11 @@
 # autowg-helper on it, spawn-fcgi with 1 and with 2 autowg-fcgi processes
 # and 2 noop-fcgi processes (the ceiling), one nginx on loopback in front of
 # all three (bench/nginx.conf.in: identity from a request header, bench
-# only), driven by wrk with bench/register.lua. Root; from the top of the
-# tree after "make B=... all tests/tools bench/noop-fcgi bench/peers-render" (make bench does it).
+# only), driven by wrk with bench/register.lua; and two more pairs of
+# responders that also get a real device certificate, one of them with
+# --client-ca and --client-crl (the cost of client certificates).
+# Root; from the top of the tree after "make B=... all tests/tools
+# bench/noop-fcgi bench/peers-render bench/cert-cost" (make bench does it).
 #   BENCH_SECONDS (5) per wrk run, BENCH_RUNS (3), BENCH_PEERS (65000: the
 #   goals name 100,000, but wireguard-go refuses a peer beyond 65,536,
 #   its device.MaxPeers), BENCH_MID (10000), BENCH_KEEP_LOGS (a directory)
@@ -43,7 +46,8 @@ for t in wrk nginx spawn-fcgi wireguard-go wg curl openssl ip; do
 	command -v "$t" >/dev/null || { echo "bench: $t is missing: make deps" >&2; exit 1; }
 done
 HELPER=$B/autowg-helper FCGI=$B/autowg-fcgi NOOP=$B/bench/noop-fcgi RENDER=$B/bench/peers-render CALL=$B/tests/tools/awg-call
-for f in "$HELPER" "$FCGI" "$NOOP" "$CALL"; do
+CERTCOST=$B/bench/cert-cost
+for f in "$HELPER" "$FCGI" "$NOOP" "$CALL" "$CERTCOST"; do
 	[ -x "$f" ] || { echo "bench: $f is not built: make bench" >&2; exit 1; }
 done
 
@@ -100,11 +104,34 @@ mkdir -p "$D"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
 	-subj "/CN=vpn.example.com" -keyout "$D/server.key" -out "$D/server.crt" 2>/dev/null ||
 	{ echo "bench: openssl failed" >&2; exit 1; }
+# The fleet's CA and CRL, and a device certificate for each name of the
+# 100-peer fleet (s0 ..), URL-escaped into nginx's map "1<name>" -> PEM.
+. tests/e2e/pki.sh
+bench_pki() {
+	local p=$D/pki
+	mkdir -p "$p" && pki_ca "$p" ca && pki_crl "$p" ca || return 1
+	# shellcheck disable=SC2046 # names are words
+	pki_devices_one_key "$p" ca dev $(seq -f 's%.0f' 0 $((SMALL - 1))) || return 1
+	python3 - "$p" "$SMALL" >"$D/certs.map" <<-'EOF' || return 1
+		import sys, urllib.parse
+		d, n = sys.argv[1], int(sys.argv[2])
+		print('map "$bench_with_cert$http_x_bench_cn" $bench_client_cert {\n\tdefault "";')
+		for i in range(n):
+		    esc = urllib.parse.quote(open("%s/dev-s%d.crt" % (d, i)).read(), safe="")
+		    open("%s/s%d.esc" % (d, i), "w").write(esc)
+		    print('\t"1s%d" "%s";' % (i, esc))
+		print("}")
+	EOF
+	chmod 0755 "$p" && chmod 0644 "$p"/*.crt "$p/ca.crl"
+}
+bench_pki || { echo "bench: the client certificates could not be made" >&2; exit 1; }
 PORT=$((20000 + RANDOM % 20000))
-STATUS_PORT=$((PORT + 6))
+STATUS_PORT=$((PORT + 10))
 sed -e "s|@DIR@|$D|g" -e "s|@STATUS@|$STATUS_PORT|g" \
 	-e "s|@PORT0@|$PORT|g" -e "s|@PORT1@|$((PORT + 1))|g" -e "s|@PORT2@|$((PORT + 2))|g" \
 	-e "s|@PORT3@|$((PORT + 3))|g" -e "s|@PORT4@|$((PORT + 4))|g" -e "s|@PORT5@|$((PORT + 5))|g" \
+	-e "s|@PORT6@|$((PORT + 6))|g" -e "s|@PORT7@|$((PORT + 7))|g" -e "s|@PORT8@|$((PORT + 8))|g" \
+	-e "s|@PORT9@|$((PORT + 9))|g" \
 	bench/nginx.conf.in >"$D/nginx.conf"
 nginx -p "$D" -c "$D/nginx.conf" -e "$D/error.log" || { echo "bench: nginx failed" >&2; exit 1; }
 on_exit "kill \$(cat $D/nginx.pid)"
@@ -121,13 +148,19 @@ spawn() { # NAME PROCS PROGRAM [ARGS...]
 	[ "$(wc -w <"$D/$name.pid")" -eq "$procs" ]
 }
 spawn one 1 "$FCGI" --socket "$SOCK" && spawn two 2 "$FCGI" --socket "$SOCK" &&
-	spawn noop 2 "$NOOP" || { echo "bench: spawn-fcgi failed" >&2; exit 1; }
+	spawn noop 2 "$NOOP" && spawn cert 2 "$FCGI" --socket "$SOCK" &&
+	spawn certca 2 "$FCGI" --socket "$SOCK" --client-ca "$D/pki/ca.crt" --client-crl "$D/pki/ca.crl" ||
+	{ echo "bench: spawn-fcgi failed" >&2; exit 1; }
+CERT_PIDS=$(cat "$D/cert.pid" | tr '\n' ' ')
+CERTCA_PIDS=$(cat "$D/certca.pid" | tr '\n' ' ')
 ONE_PIDS=$(cat "$D/one.pid" | tr '\n' ' ')
 TWO_PIDS=$(cat "$D/two.pid" | tr '\n' ' ')
 NOOP_PIDS=$(cat "$D/noop.pid" | tr '\n' ' ')
 URL_HTTP_ONE=http://127.0.0.1:$PORT/v1/register URL_HTTPS_ONE=https://127.0.0.1:$((PORT + 1))/v1/register
 URL_HTTP_TWO=http://127.0.0.1:$((PORT + 2))/v1/register URL_HTTPS_TWO=https://127.0.0.1:$((PORT + 3))/v1/register
 URL_HTTP_NOOP=http://127.0.0.1:$((PORT + 4))/v1/register URL_HTTPS_NOOP=https://127.0.0.1:$((PORT + 5))/v1/register
+URL_HTTPS_CERT=https://127.0.0.1:$((PORT + 7))/v1/register
+URL_HTTPS_CERTCA=https://127.0.0.1:$((PORT + 9))/v1/register
 PEERS_URL=http://127.0.0.1:$((PORT + 2))/v1/peers.json
 
 # perf_during NAME PIDS CMD...: with BENCH_PERF set, a CPU profile of PIDS
@@ -165,7 +198,7 @@ probe() { # URL: one registration must answer 200
 	[ "$code" = 200 ] || { echo "bench: $1 answers $code" >&2; exit 1; }
 }
 for u in "$URL_HTTP_ONE" "$URL_HTTPS_ONE" "$URL_HTTP_TWO" "$URL_HTTPS_TWO" "$URL_HTTP_NOOP" \
-	"$URL_HTTPS_NOOP"; do
+	"$URL_HTTPS_NOOP" "$URL_HTTPS_CERT" "$URL_HTTPS_CERTCA"; do
 	probe "$u"
 done
 
@@ -206,6 +239,60 @@ fig rss_helper_$SMALL "at $SMALL peers: helper RSS (after a peers.json)" "kB" "%
 say "# helper at $SMALL peers: RssAnon $(rss_kb "$HPID" RssAnon) kB, RssFile $(rss_kb "$HPID" RssFile) kB, RssShmem $(rss_kb "$HPID" RssShmem) kB"
 fig rss_fcgi_$SMALL "at $SMALL peers: responder RSS (largest of 2)" "kB" "%d" \
 	"$(for p in $TWO_PIDS; do rss_kb "$p"; done | sort -n | tail -1)"
+
+# --- client certificates: what decoding and verifying them costs ---------------
+# Interleaved, as the matrix below: the three setups see the same load.
+# HTTPS with a full handshake per request, as devices register; c=8.
+say ""
+say "## client certificates: HTTPS, a full handshake per request, c=8, 2 responders each"
+say "# DN only: SSL_CLIENT_S_DN, as every other figure here; certificate: SSL_CLIENT_CERT too, a real"
+say "# device certificate, decoded for its CN and the audit line; --client-ca: the same, verified"
+say "# against the fleet CA and its CRL (--client-ca, --client-crl: the shipped unit with a CRL)"
+declare -A C=()
+CSTART=0
+for ((i = 0; i < RUNS; i++)); do
+	for setup in TWO CERT CERTCA; do
+		u=URL_HTTPS_$setup p=${setup}_PIDS
+		AUTOWG_PIDS="$HPID ${!p}" OTHER_PIDS=
+		wrk_run "${!u}" 8 1 "$SMALL" s "$CSTART"
+		CSTART=$((CSTART + W_OK))
+		C[$setup.fcgi]+=" $(awk -v a="$W_CPU_AUTOWG" -v h="$W_CPU_HELPER" 'BEGIN { printf "%.1f", a - h }')"
+		C[$setup.nginx]+=" $W_CPU_NGINX" C[$setup.rate]+=" $W_RATE"
+	done
+done
+for setup in TWO CERT CERTCA; do
+	case $setup in
+	TWO) k=dn l="DN only" ;;
+	CERT) k=cert l="certificate" ;;
+	CERTCA) k=ca l="--client-ca" ;;
+	esac
+	fig "tls_fcgi_$k" "HTTPS, $l: CPU/registration, the responders" "us" "%.1f" ${C[$setup.fcgi]}
+	fig "tls_nginx_$k" "HTTPS, $l: CPU/registration, nginx" "us" "%.1f" ${C[$setup.nginx]}
+	fig "tls_rate_$k" "HTTPS, $l: registrations/s" "reg/s" "%.0f" ${C[$setup.rate]}
+done
+# differences within each run (the runs of one round see the same load)
+diffs() { paste -d' ' <(tr ' ' '\n' <<<"$1" | grep .) <(tr ' ' '\n' <<<"$2" | grep .) |
+	awk '{ printf "%.1f\n", $1 - $2 }'; }
+fig tls_cert_adds "HTTPS: decoding the certificate adds (certificate minus DN only), responders" "us" "%.1f" \
+	$(diffs "${C[CERT.fcgi]}" "${C[TWO.fcgi]}")
+fig tls_verify_adds "HTTPS: the chain verification adds (--client-ca minus certificate), responders" "us" \
+	"%.1f" $(diffs "${C[CERTCA.fcgi]}" "${C[CERT.fcgi]}")
+# The same in process, step by step (bench/cert-cost), without the noise of
+# the rest of a registration.
+"$CERTCOST" "$D/pki/ca.crt" "$D/pki/ca.crl" "$D/pki/s0.esc" 2000 "$RUNS" >"$LOG/cert-cost.txt" ||
+	echo "bench: cert-cost failed" >&2
+cc_fig() { # KEY STEP LABEL
+	# shellcheck disable=SC2046 # the figures of one line
+	fig "$1" "in process, per call: $3" "us" "%.1f" $(awk -v s="$2" '$1 == s { $1 = ""; print }' "$LOG/cert-cost.txt")
+}
+cc_fig cc_parse parse "decoding the certificate (%-escapes, PEM, d2i_X509)"
+cc_fig cc_cn cn "its CN"
+cc_fig cc_describe describe "its serial, issuer and notAfter for the audit line"
+cc_fig cc_verify verify "X509_verify_cert against --client-ca"
+cc_fig cc_verify_crl verify_crl "X509_verify_cert against --client-ca, and --client-crl"
+cc_fig cc_identity identity "the whole identity of a request, certificate without --client-ca"
+cc_fig cc_identity_ca identity_ca "the whole identity with --client-ca and --client-crl"
+
 if [ -n "${BENCH_QUICK:-}" ]; then
 	echo "bench: BENCH_QUICK: stopped after the baseline; bench/results.txt not written"
 	exit 0

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include "limits.h"
 
-#define PROTO_VERSION	       1
+#define PROTO_VERSION	       2
 #define HELPER_SOCKET_DEFAULT  "/run/autowg/helper.sock"
 #define AWG_REASON_MAX	       127
 
@@ -80,12 +80,17 @@ struct msg_register {
 	uint8_t key[AWG_KEY_LEN];
 };
 
+/* msg_register_reply.flags */
+#define REPLY_HAS_OLD_KEY 1u /* old_key holds the key this registration replaced */
+
 struct msg_register_reply {
 	uint32_t type;	      /* MSG_REGISTER_REPLY */
 	uint32_t result;      /* enum reg_result */
 	uint8_t addr[16];     /* the device's address when the status is 200 */
 	char name[AWG_NAME_MAX + 1]; /* the name the CN mapped to, or "" */
 	char reason[AWG_REASON_MAX + 1]; /* one line, NUL-terminated */
+	uint32_t flags;	      /* REPLY_HAS_*; other bits 0 */
+	uint8_t old_key[AWG_KEY_LEN]; /* with REPLY_HAS_OLD_KEY, else zeros (the audit line) */
 };
 
 struct msg_refresh {

@@ -5,6 +5,9 @@
 #include <errno.h>
 #include <string.h>
 
+#define STR_(x) #x
+#define STR(x)	STR_(x)
+
 int body_length(char *const *env, size_t *len, const char **why)
 {
 	const char *cl;
@@ -41,6 +44,10 @@ int body_read(const struct body_reader *b, char *buf, size_t len, const char **w
 		n = b->read(b->ctx, buf + got, len - got);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == ETIMEDOUT) {
+			*why = "request body not received within " STR(FCGI_BODY_TIMEOUT_S) " s";
+			return 408;
+		}
 		if (n <= 0) {
 			*why = "body shorter than Content-Length";
 			return 400;

@@ -13,12 +13,15 @@
 #include "../core/dn.h"
 
 #include <openssl/asn1.h>
+#include <openssl/bn.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define PEM_BEGIN "-----BEGIN CERTIFICATE-----"
 #define PEM_END	  "-----END CERTIFICATE-----"
@@ -99,7 +102,7 @@ static bool pem_der(const char *pem, size_t len, unsigned char *der, size_t *der
 	return true;
 }
 
-static bool x509_cn(X509 *x, char *cn, const char **why)
+bool cert_cn_of(X509 *x, char *cn, const char **why)
 {
 	X509_NAME *subject = X509_get_subject_name(x);
 	unsigned char *utf8 = NULL;
@@ -132,18 +135,17 @@ out:
 	return ok;
 }
 
-bool cert_cn(const char *text, size_t len, char *cn, const char **why)
+X509 *cert_parse(const char *text, size_t len, const char **why)
 {
 	unsigned char *der = NULL;
 	const unsigned char *p;
 	size_t pem_len, der_len;
 	char *pem = NULL;
 	X509 *x = NULL;
-	bool ok = false;
 
 	if (len > FCGI_CERT_TEXT_MAX) {
 		*why = "client certificate too long";
-		return false;
+		return NULL;
 	}
 	pem = malloc(len + 1);
 	der_len = len;
@@ -158,12 +160,75 @@ bool cert_cn(const char *text, size_t len, char *cn, const char **why)
 	x = d2i_X509(NULL, &p, (long)der_len);
 	if (!x || p != der + der_len) {
 		*why = "client certificate does not parse";
-		goto out;
+		X509_free(x);
+		x = NULL;
 	}
-	ok = x509_cn(x, cn, why);
 out:
-	X509_free(x);
+	ERR_clear_error();
 	free(der);
 	free(pem);
+	return x;
+}
+
+bool cert_cn(const char *text, size_t len, char *cn, const char **why)
+{
+	X509 *x = cert_parse(text, len, why);
+	bool ok = x && cert_cn_of(x, cn, why);
+
+	X509_free(x);
 	return ok;
+}
+
+/* Printable ASCII only, cut to fit with "..." at the end. */
+static void log_text(const char *in, size_t len, char *out, size_t size)
+{
+	size_t i, n = len < size - 1 ? len : size - 1;
+
+	for (i = 0; i < n; i++)
+		out[i] = (unsigned char)in[i] >= 0x20 && (unsigned char)in[i] < 0x7f ? in[i] : '?';
+	if (n < len && n >= 3)
+		memcpy(out + n - 3, "...", 3);
+	out[n] = '\0';
+}
+
+static void serial_text(X509 *x, char *out, size_t size)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL);
+	char *hex = bn ? BN_bn2hex(bn) : NULL;
+
+	log_text(hex ? hex : "?", hex ? strlen(hex) : 1, out, size);
+	OPENSSL_free(hex);
+	BN_free(bn);
+}
+
+/* RFC 2253 with everything outside printable ASCII escaped (ESC_MSB). */
+static void issuer_text(X509 *x, char *out, size_t size)
+{
+	BIO *b = BIO_new(BIO_s_mem());
+	char *data;
+	long len;
+
+	if (!b || X509_NAME_print_ex(b, X509_get_issuer_name(x), 0, XN_FLAG_RFC2253) < 0) {
+		log_text("?", 1, out, size);
+	} else {
+		len = BIO_get_mem_data(b, &data);
+		log_text(data, len > 0 ? (size_t)len : 0, out, size);
+	}
+	BIO_free(b);
+}
+
+static void time_text(const ASN1_TIME *t, char *out, size_t size)
+{
+	struct tm tm;
+
+	if (!t || !ASN1_TIME_to_tm(t, &tm) || !strftime(out, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		log_text("?", 1, out, size);
+}
+
+void cert_describe(X509 *x, struct cert_info *out)
+{
+	serial_text(x, out->serial, sizeof(out->serial));
+	issuer_text(x, out->issuer, sizeof(out->issuer));
+	time_text(X509_get0_notAfter(x), out->not_after, sizeof(out->not_after));
+	ERR_clear_error();
 }

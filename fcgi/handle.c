@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* One request: refuse what is ambiguous, route, and log every refusal. */
+/* One request: refuse what is ambiguous, route, and log every refusal and
+ * every registration. */
 #include "log.h"
 #include "handlers.h"
+#include "../core/addr.h"
+#include "../core/key.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,22 +28,70 @@ static void clean(const char *in, char *out, size_t size)
 	out[i] = '\0';
 }
 
-static void log_refusal(const struct request *r, const struct response *out)
+/* fmt appended to out[*n..size), cut at the end of out. */
+__attribute__((format(printf, 4, 5))) static void append(char *out, size_t size, size_t *n,
+							 const char *fmt, ...)
 {
-	char remote[LOG_FIELD_MAX + 1] = "-";
-	const char *addr;
+	va_list ap;
+	int k;
 
-	if (out->status == 200)
+	if (*n >= size - 1)
 		return;
-	if (param_get(r->env, "REMOTE_ADDR", &addr))
-		clean(addr, remote, sizeof(remote));
-	/* the CN passed cn_check (no control bytes) before it was stored */
-	fcgi_log(LOG_NOTICE, "%d %s: %s (cn=%s remote=%s)", out->status, status_text(out->status),
-		 out->reason, out->cn[0] ? out->cn : "-", remote);
+	va_start(ap, fmt);
+	k = vsnprintf(out + *n, size - *n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		*n = *n + (size_t)k < size ? *n + (size_t)k : size - 1;
 }
 
-static void route(const struct auth *auth, struct helper *h, const struct request *r,
-		  struct response *out, const char **method_out)
+/* The audit: who (the CN, the certificate), from where (REMOTE_ADDR), and
+ * what changed (name, address, new and old key, the helper's outcome). The
+ * CN and name passed cn_check (no control bytes); the rest is our own text
+ * or was cleaned when it was made. */
+static void log_fields(const struct request *r, const struct audit *a, char *out, size_t size)
+{
+	char remote[LOG_FIELD_MAX + 1] = "-", ip[AWG_ADDR_TEXT_MAX + 1], k[AWG_KEY_B64_LEN + 1];
+	const char *addr;
+	size_t n = 0;
+
+	if (param_get(r->env, "REMOTE_ADDR", &addr))
+		clean(addr, remote, sizeof(remote));
+	append(out, size, &n, "cn=%s remote=%s", a->cn[0] ? a->cn : "-", remote);
+	if (a->name[0])
+		append(out, size, &n, " name=%s", a->name);
+	if (a->flags & AUDIT_HAS_ADDR) {
+		addr6_format(a->addr, ip);
+		append(out, size, &n, " addr=%s", ip);
+	}
+	if (a->result)
+		append(out, size, &n, " result=%s", a->result);
+	if (a->flags & AUDIT_HAS_KEY) {
+		key_format(a->key, k);
+		append(out, size, &n, " key=%s", k);
+	}
+	if (a->flags & AUDIT_HAS_OLD_KEY) {
+		key_format(a->old_key, k);
+		append(out, size, &n, " old_key=%s", k);
+	}
+	if (a->cert.serial[0])
+		append(out, size, &n, " serial=%s issuer=\"%s\" not_after=%s", a->cert.serial,
+		       a->cert.issuer, a->cert.not_after);
+}
+
+/* One line for every refusal and every registration, whatever its status. */
+static void log_request(const struct request *r, const struct response *out)
+{
+	char fields[FCGI_LOG_LINE_MAX];
+
+	if (out->status == 200 && !(out->audit.flags & AUDIT_REGISTER))
+		return;
+	log_fields(r, &out->audit, fields, sizeof(fields));
+	fcgi_log(out->status == 200 ? LOG_INFO : LOG_NOTICE, "%d %s: %s (%s)", out->status,
+		 status_text(out->status), out->reason, fields);
+}
+
+static void route(const struct auth *auth, struct trust *trust, struct helper *h,
+		  const struct request *r, struct response *out, const char **method_out)
 {
 	char dup[LOG_FIELD_MAX + 1], name[LOG_FIELD_MAX + 1], path[FCGI_PATH_MAX + 1];
 	char reason[FCGI_REASON_MAX + 1];
@@ -74,7 +126,7 @@ static void route(const struct auth *auth, struct helper *h, const struct reques
 	}
 	switch (route_match(path, s.http_prefix)) {
 	case ROUTE_REGISTER:
-		handle_register(h, &s, r, method, out);
+		handle_register(trust, h, &s, r, method, out);
 		return;
 	case ROUTE_PEERS:
 	case ROUTE_METRICS:
@@ -90,14 +142,14 @@ static void route(const struct auth *auth, struct helper *h, const struct reques
 	response_text(out, 404, "not found");
 }
 
-void handle(const struct auth *auth, struct helper *h, const struct request *r,
+void handle(const struct auth *auth, struct trust *trust, struct helper *h, const struct request *r,
 	    struct response *out)
 {
 	const char *method = "";
 
 	memset(out, 0, sizeof(*out));
 	helper_begin(h);
-	route(auth, h, r, out, &method);
+	route(auth, trust, h, r, out, &method);
 	out->head = !strcmp(method, "HEAD");
-	log_refusal(r, out);
+	log_request(r, out);
 }

@@ -87,6 +87,11 @@ void helper_begin(struct helper *h)
 		helper_close(h);
 }
 
+void helper_renew(struct helper *h)
+{
+	h->deadline_ms = now_ms() + HELPER_TIMEOUT_MS;
+}
+
 /* Wait for events until the request's deadline: 0 or -ETIMEDOUT. */
 static int wait_fd(struct helper *h, short events)
 {
@@ -310,6 +315,16 @@ int helper_settings(struct helper *h, struct table_settings *out)
 	return table_read_settings(h->table, h->table_size, out) ? 0 : -EAGAIN;
 }
 
+/* Known flags only; without REPLY_HAS_OLD_KEY the field is zeros. */
+static bool old_key_ok(const struct msg_register_reply *r)
+{
+	static const uint8_t zero[AWG_KEY_LEN];
+
+	if (r->flags & ~REPLY_HAS_OLD_KEY)
+		return false;
+	return (r->flags & REPLY_HAS_OLD_KEY) || !memcmp(r->old_key, zero, AWG_KEY_LEN);
+}
+
 int helper_register(struct helper *h, const char *cn, const uint8_t key[AWG_KEY_LEN],
 		    struct msg_register_reply *out)
 {
@@ -327,7 +342,7 @@ int helper_register(struct helper *h, const char *cn, const uint8_t key[AWG_KEY_
 	if (err)
 		return err;
 	if (out->result >= REG_RESULT_COUNT || !proto_string_ok(out->name, sizeof(out->name)) ||
-	    !proto_string_ok(out->reason, sizeof(out->reason))) {
+	    !proto_string_ok(out->reason, sizeof(out->reason)) || !old_key_ok(out)) {
 		fcgi_log(LOG_ERR, "helper sent a malformed register reply");
 		helper_close(h);
 		return -EPROTO;

@@ -35,6 +35,9 @@ void helper_close(struct helper *h);
 /* Start a request: a fresh deadline, and drop a connection the helper closed
  * (checked unless the helper answered in the last HELPER_RECHECK_MS). */
 void helper_begin(struct helper *h);
+/* A fresh deadline for the rest of the request, after its body (which has
+ * its own, FCGI_BODY_TIMEOUT_MS): the helper still gets HELPER_TIMEOUT_MS. */
+void helper_renew(struct helper *h);
 /* Settings from the table, connecting when needed: 0, or -errno. */
 int helper_settings(struct helper *h, struct table_settings *out);
 /* One registration: 0 with a checked reply, or -errno. */

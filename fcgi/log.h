@@ -13,7 +13,7 @@
 #include <syslog.h>
 
 #define FCGI_LOG_IDENT	  "autowg-fcgi"
-#define FCGI_LOG_LINE_MAX 1024 /* longer lines are cut */
+#define FCGI_LOG_LINE_MAX 2048 /* longer lines are cut (an audit line fits) */
 
 enum fcgi_log_mode { FCGI_LOG_AUTO, FCGI_LOG_STDERR, FCGI_LOG_SYSLOG };
 

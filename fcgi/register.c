@@ -73,8 +73,25 @@ static void answer(const struct table_settings *s, const uint8_t addr[16], struc
 	response_set_body(out, 200, "text/plain; charset=UTF-8", body, (size_t)n);
 }
 
-void handle_register(struct helper *h, const struct table_settings *s, const struct request *r,
-		     const char *method, struct response *out)
+/* The helper's verdict into the audit line. */
+static void audit_reply(struct audit *a, const struct msg_register_reply *reply)
+{
+	static const uint8_t zero[16];
+
+	a->result = reg_result_name(reply->result);
+	strcpy(a->name, reply->name);
+	if (memcmp(reply->addr, zero, sizeof(zero))) {
+		a->flags |= AUDIT_HAS_ADDR;
+		memcpy(a->addr, reply->addr, sizeof(a->addr));
+	}
+	if (reply->flags & REPLY_HAS_OLD_KEY) {
+		a->flags |= AUDIT_HAS_OLD_KEY;
+		memcpy(a->old_key, reply->old_key, AWG_KEY_LEN);
+	}
+}
+
+void handle_register(struct trust *trust, struct helper *h, const struct table_settings *s,
+		     const struct request *r, const char *method, struct response *out)
 {
 	char cn[AWG_CN_MAX + 1], body[AWG_BODY_MAX];
 	struct msg_register_reply reply;
@@ -90,11 +107,12 @@ void handle_register(struct helper *h, const struct table_settings *s, const str
 		response_text(out, 405, "method not allowed; use POST");
 		return;
 	}
-	if (!identity_cn(r->env, cn, &why)) {
+	out->audit.flags |= AUDIT_REGISTER;
+	if (!identity_cn(r->env, trust, cn, &out->audit.cert, &why)) {
 		response_text(out, 403, why);
 		return;
 	}
-	strcpy(out->cn, cn);
+	strcpy(out->audit.cn, cn);
 	if ((status = body_length(r->env, &len, &why)) ||
 	    (status = body_read(&r->body, body, len, &why))) {
 		response_text(out, status, why);
@@ -104,6 +122,9 @@ void handle_register(struct helper *h, const struct table_settings *s, const str
 		response_text(out, 400, why);
 		return;
 	}
+	out->audit.flags |= AUDIT_HAS_KEY;
+	memcpy(out->audit.key, key, AWG_KEY_LEN);
+	helper_renew(h); /* the body may have taken up to FCGI_BODY_TIMEOUT_MS */
 	if (!s->up) {
 		response_text(out, 503, "WireGuard interface unavailable");
 		return;
@@ -112,6 +133,7 @@ void handle_register(struct helper *h, const struct table_settings *s, const str
 		response_text(out, 503, helper_error(err));
 		return;
 	}
+	audit_reply(&out->audit, &reply);
 	status = reg_result_status(reply.result);
 	if (status != 200) {
 		response_text(out, status,
@@ -128,4 +150,5 @@ void handle_register(struct helper *h, const struct table_settings *s, const str
 		return;
 	}
 	answer(&now, reply.addr, out);
+	snprintf(out->reason, sizeof(out->reason), "%s", reg_result_reason(reply.result));
 }

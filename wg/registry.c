@@ -466,10 +466,16 @@ static void commit(struct registry *r, struct pending *g, size_t n, struct wg_ch
 
 			log_info("%s: kept peer %s confirmed by its device", out->name,
 				 r->slot[p->owner].name);
+			if (!key_equal(r->slot[p->owner].key, p->q->key)) {
+				out->has_old_key = true;
+				memcpy(out->old_key, r->slot[p->owner].key, AWG_KEY_LEN);
+			}
 			slot_confirm(r, p->owner, out->name, p->q->key, now);
 			answer(out, same_peer ? REG_SAME : REG_REPLACED, NULL);
 		} else if (p->owner != HINDEX_NONE) {
 			key_format(r->slot[p->owner].key, old);
+			out->has_old_key = true;
+			memcpy(out->old_key, r->slot[p->owner].key, AWG_KEY_LEN);
 			slot_rekey(r, p->owner, p->q->key, now);
 			answer(out, REG_REPLACED, NULL);
 		} else {

@@ -39,6 +39,8 @@ struct reg_answer {
 	uint8_t addr[16];
 	char name[AWG_NAME_MAX + 1];
 	char reason[AWG_REASON_MAX + 1];
+	bool has_old_key; /* old_key: the key this registration replaced */
+	uint8_t old_key[AWG_KEY_LEN];
 };
 
 struct registry;

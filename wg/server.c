@@ -333,6 +333,10 @@ static void batch_run(struct server *s, struct helper *h, struct reg_batch *b)
 		memcpy(r.addr, a[i].addr, sizeof(r.addr));
 		memcpy(r.name, a[i].name, sizeof(r.name));
 		memcpy(r.reason, a[i].reason, sizeof(r.reason));
+		if (a[i].has_old_key) {
+			r.flags = REPLY_HAS_OLD_KEY;
+			memcpy(r.old_key, a[i].old_key, AWG_KEY_LEN);
+		}
 		reply(s, b->conn[i], &r, sizeof(r));
 	}
 	sodium_memzero(b->msg, b->n * sizeof(b->msg[0]));

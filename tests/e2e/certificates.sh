@@ -34,6 +34,10 @@ export E2E_CONF=$T_TMP/conf
 cp -r "$TOP/conf" "$E2E_CONF"
 sed -i -e 's|^\t#ssl_crl /etc/autowg/|\tssl_crl /etc/autowg/|' -e "s|/etc/autowg/|$ETC/|g" \
 	-e "s|@FLEET_CA@|$ETC/device-ca.pem|" "$E2E_CONF/nginx-autowg.conf"
+# The responders verify against the same files: --client-ca from their
+# unit, the CRL from AUTOWG_CLIENT_CRL as README's "The responders" says.
+sed -i -e "s|/etc/autowg/|$ETC/|g" "$E2E_CONF/autowg-fcgi@.service"
+LAB_CLIENT_CRL=$ETC/device-ca.crl
 . "$TOP/tests/e2e/lab.sh"
 check "conf/nginx-autowg.conf has the ssl_crl line the README turns on" \
 	grep -qx "	ssl_crl $ETC/device-ca.crl;" "$E2E_CONF/nginx-autowg.conf"

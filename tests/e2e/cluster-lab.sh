@@ -42,6 +42,7 @@ cl_init() {
 	mkdir -p "$CL/bird" "$CL_PKI" || return 1
 	# Responders run as nobody: they must reach the sockets under $CL.
 	chmod 0711 "$T_TMP" "$CL"
+	lab_group || return 1 # the responders' socket group (lab.sh)
 	CL_NET=awk$id-net CL_CORE=awk$id-core CL_SRV=awk$id-srv
 	for ((k = 1; k <= CL_N; k++)); do
 		CL_CNS[k]=awk$id-c$k
@@ -68,7 +69,8 @@ cl_use() {
 # cl_pki CN...: the fleet CA, a device certificate per CN (named dev-CN) in
 # CL_PKI, with server-ca.crt that devices verify the servers with; and for
 # concentrator K the web server's files in CL_PKI/cK (lab.sh's LAB_PKI): its
-# own certificate for vpnK.test as server.crt/.key, and the fleet CA.
+# own certificate for vpnK.test as server.crt/.key, the fleet CA and its
+# CRL (for the responders' --client-ca and --client-crl).
 cl_pki() {
 	local k cn
 	pki_ca "$CL_PKI" fleet-ca || return 1
@@ -79,7 +81,14 @@ cl_pki() {
 			cp "$CL_PKI/fleet-ca.crt" "$CL_PKI/c$k/" || return 1
 	done
 	for cn in "$@"; do pki_device "$CL_PKI" fleet-ca "dev-$cn" "$cn" || return 1; done
+	pki_crl "$CL_PKI" fleet-ca || return 1
 	chmod -R go-rwx "$CL_PKI"
+	# The responders (nobody) read their fleet CA and its CRL, nothing else.
+	for ((k = 1; k <= CL_N; k++)); do
+		cp "$CL_PKI/fleet-ca.crl" "$CL_PKI/c$k/" && chmod 0711 "$CL_PKI/c$k" &&
+			chmod 0644 "$CL_PKI/c$k/fleet-ca.crt" "$CL_PKI/c$k/fleet-ca.crl" || return 1
+	done
+	chmod 0711 "$CL_PKI"
 }
 
 _cl_sysctl() { ip netns exec "$1" sysctl -w net.ipv6.conf.all.forwarding=1 >/dev/null; }

@@ -57,8 +57,11 @@ check "responders' unit: ordered after their helper" unit_has autowg-fcgi@.servi
 # spawn-fcgi's -n runs exactly one process whatever -F says.
 check "spawn-fcgi line forks two responders (-F 2, no -n)" \
 	bash -c '[[ " $1 " == *" -F 2 "* && " $1 " != *" -n "* ]]' _ "$fcgi_exec"
-check "spawn-fcgi socket is the web server's, mode 0660" \
-	bash -c '[[ "$1" == *"-M 0660 -U www-data -G www-data"* ]]' _ "$fcgi_exec"
+# Not www-data's: php-fpm pools, fcgiwrap and CGI scripts run as www-data.
+check "spawn-fcgi socket is autowg's and group autowg-web's (the web server's workers), mode 0660" \
+	bash -c '[[ "$1" == *"-M 0660 -U autowg -G autowg-web "* ]]' _ "$fcgi_exec"
+check "responders verify client certificates themselves (--client-ca, the fleet CA file)" \
+	bash -c '[[ "$1" == *" --client-ca /etc/autowg/device-ca.pem"* ]]' _ "$fcgi_exec"
 
 # nginx: verification on, never optional_no_ca; identity params next to fastcgi_pass.
 ngx=$C/nginx-autowg.conf
@@ -70,6 +73,9 @@ for p in 'fastcgi_pass unix:@FCGI_SOCKET@;' 'fastcgi_param SSL_CLIENT_VERIFY $ss
 	check "nginx: '$p' in the /vpn/ location" grep -qF -- "$p" <<<"$loc"
 done
 check "nginx: underscores_in_headers stays off" bash -c '! grep -qE "^\s*underscores_in_headers\s+on" "$1"' _ "$ngx"
+check "nginx: a request whose SNI is not the site's own is 421" \
+	grep -qzE 'if \(\$ssl_server_name != "@SERVER_NAME@"\) \{\s*return 421;' "$ngx"
+check "nginx: shows ssl_crl" grep -qE '^\s*# ?ssl_crl /etc/autowg/device-ca.crl;$' "$ngx"
 
 # nginx, two interfaces: the same rules, in each interface's location.
 ngm=$C/nginx-autowg-multi.conf
@@ -89,6 +95,8 @@ for p in 'ssl.verifyclient.activate = "enable"' 'ssl.verifyclient.enforce = "ena
 	'ssl.verifyclient.ca-file = "@FLEET_CA@"' 'ssl.verifyclient.exportcert = "enable"' '"socket" => "@FCGI_SOCKET@"'; do
 	check "lighttpd: $p" grep -qF -- "$p" "$lt"
 done
+check "lighttpd: shows ssl.verifyclient.ca-crl-file" \
+	grep -qE '^\s*# ssl.verifyclient.ca-crl-file = "/etc/autowg/device-ca.crl"$' "$lt"
 
 cf=$C/Caddyfile
 check "Caddy: client_auth mode require_and_verify or verify_if_given" \
@@ -98,4 +106,6 @@ for p in 'env SSL_CLIENT_VERIFY {autowg_ssl_client_verify}' 'env SSL_CLIENT_S_DN
 	'env SSL_CLIENT_CERT {http.request.tls.client.certificate_pem}' '"" NONE' 'default SUCCESS'; do
 	check "Caddy: $p" grep -qF -- "$p" "$cf"
 done
+check "Caddy: request bodies buffered before the responder is asked" grep -qE '^\s*buffer_requests$' "$cf"
+check "Caddy: a body read timeout" grep -qE '^\s*read_body [0-9]+s$' "$cf"
 done_testing

@@ -141,6 +141,53 @@ contract_refusals() {
 	expect_eq "$LAB_WEB: ... and changes nothing" "$before" "$(lab_wg_state)"
 }
 
+# A device certificate of the fleet, revoked: the web server's configuration
+# as shipped checks no CRL, the responders' AUTOWG_CLIENT_CRL does (403).
+contract_revoked() {
+	local before out
+	before=$(lab_wg_state)
+	out=$(lab_curl "$LAB_INTRUDER" --cert "$LAB_PKI/revoked-dev.crt" --key "$LAB_PKI/revoked-dev.key" \
+		-H 'Content-Type: text/plain' --data-binary "$(wg genkey | wg pubkey)" -w '\n%{http_code}' \
+		"$(lab_register_url)" 2>&1)
+	expect_match "$LAB_WEB: a revoked device certificate is refused (403, certificate revoked)" \
+		'revoked.*403$' "$(printf '%s' "$out" | tr '\n' ' ')"
+	expect_eq "$LAB_WEB: a revoked device certificate changes nothing" "$before" "$(lab_wg_state)"
+}
+
+# Slow bodies: 10 clients of device 3 send their bodies one byte a second,
+# half to register, half to a path that is not there (404). A real device
+# still registers (its own key again) in under a second meanwhile.
+LAB_SLOW_CLIENTS=10
+contract_slow_bodies() {
+	local slow=$LAB/slow.out pid out code took i
+	lab_ns "${LAB_DNS[3]}" python3 "$TOP/tests/tools/slow-client.py" 10.77.0.1 "$LAB_NAME" \
+		"$LAB_PKI/dev-${LAB_CN[3]}.crt" "$LAB_PKI/dev-${LAB_CN[3]}.key" "$LAB_SLOW_CLIENTS" 1 8 \
+		"${LAB_PREFIX}v1/register" "${LAB_PREFIX}v1/nothing" >"$slow" 2>&1 &
+	pid=$!
+	on_exit "kill $pid"
+	wait_for 10 grep -q '^slow: ' "$slow"
+	expect_eq "$LAB_WEB: $LAB_SLOW_CLIENTS slow clients are connected and sending" \
+		"slow: $LAB_SLOW_CLIENTS sending" "$(grep '^slow: ' "$slow")"
+	sleep 2 # well into their bodies: whatever reads them is held by now
+	for i in 1 2 3; do
+		out=$(lab_curl 2 --cert "$LAB_PKI/dev-${LAB_CN[2]}.crt" --key "$LAB_PKI/dev-${LAB_CN[2]}.key" \
+			-H 'Content-Type: text/plain' --data-binary "$(lab_dev_key 2)" -o "$LAB/slow-reg.out" \
+			-w '%{http_code} %{time_total}' "$(lab_register_url)" 2>&1)
+		read -r code took <<<"$out"
+		if ! kill -0 "$pid" 2>/dev/null; then
+			not_ok "$LAB_WEB: with $LAB_SLOW_CLIENTS slow clients a device registers in under 1 s (try $i)" \
+				"answered ${code:-nothing} only after ${took:-?} s, when the slow clients had given up"
+		elif [ "$code" = 200 ] && awk -v t="$took" 'BEGIN { exit !(t < 1.0) }'; then
+			ok "$LAB_WEB: with $LAB_SLOW_CLIENTS slow clients a device registers in under 1 s (${took} s, try $i)"
+		else
+			not_ok "$LAB_WEB: with $LAB_SLOW_CLIENTS slow clients a device registers in under 1 s (try $i)" \
+				"status ${code:-none} after ${took:-?} s: $(head -c 200 "$LAB/slow-reg.out")"
+		fi
+	done
+	wait "$pid" 2>/dev/null # it stops by itself after 8 s
+	sed 's/^/# /' "$slow"
+}
+
 # lab_contract: everything above, in order.
 lab_contract() {
 	contract_register
@@ -150,6 +197,8 @@ lab_contract() {
 	contract_static
 	contract_reboot
 	contract_refusals
+	contract_revoked
+	contract_slow_bodies
 	contract_peers_json
 	contract_static
 }

@@ -7,7 +7,9 @@
 #   concentrator netns $LAB_CNS
 #     bridge lbr 10.77.0.1/24; wireguard-go $LAB_CIF set up as wg-quick would
 #     (key, ListenPort, Address $LAB_CADDR/48, a static operator peer)
-#     autowg-helper, spawn-fcgi with 2 responders, nginx|lighttpd|caddy on :443
+#     autowg-helper, spawn-fcgi with 2 responders, nginx|lighttpd|caddy on :443;
+#     the responders' socket belongs to group $LAB_WEB_GROUP (made for the
+#     lab, the unit's autowg-web), which only the web server's workers have
 #   device netns $LAB_DNS[i], i = 1..N: eth0 10.77.0.(10+i) on the bridge,
 #     /etc/netns/<ns>/hosts says vpn.test is 10.77.0.1, a certificate with
 #     CN ${LAB_CN[i]}; its WireGuard interface is ${LAB_DIF[i]}
@@ -46,14 +48,17 @@ lab_subst() {
 
 # lab_execstart UNIT [INSTANCE]: the unit's ExecStart= line, with the
 # installed paths replaced by this lab's (binaries from $B, /run/ under
-# $LAB/run/), %i by INSTANCE ($LAB_CIF), $AUTOWG_ARGS by $LAB_HELPER_ARGS and
-# the system accounts by ones every Debian has (nobody/nogroup for autowg).
+# $LAB/run/, the fleet CA under $LAB_PKI), %i by INSTANCE ($LAB_CIF),
+# $AUTOWG_ARGS by $LAB_HELPER_ARGS and the system accounts by ones every
+# Debian has (nobody/nogroup for autowg) or the lab made (the socket's group).
 lab_execstart() {
 	sed -n 's/^ExecStart=//p' "$1" | sed \
 		-e "s|/usr/local/sbin/autowg-helper|$B/autowg-helper|" \
 		-e "s|/usr/local/bin/autowg-fcgi|$B/autowg-fcgi|" \
 		-e "s| /run/| $LAB/run/|g" \
 		-e "s|-u autowg -g autowg|-u nobody -g nogroup|" \
+		-e "s|-U autowg -G autowg-web|-U nobody -G $LAB_WEB_GROUP|" \
+		-e "s| /etc/autowg/device-ca.pem| $LAB_PKI/fleet-ca.crt|g" \
 		-e "s|--socket-group autowg|--socket-group nogroup|" \
 		-e "s|\\\$AUTOWG_ARGS|$LAB_HELPER_ARGS|" -e "s|%i|${2:-$LAB_CIF}|g"
 }
@@ -106,7 +111,9 @@ lab_net() {
 	LAB_CIF=$(uniq_name awc)
 	lab_say "PKI (README.md, Certificates): fleet CA, server CA and certificate for $LAB_NAME, devices ${LAB_CN[*]:1:n}, a rogue CA"
 	pki_fleet "$LAB_PKI" "${LAB_CN[@]:1:n}" || return 1
-	chmod 0700 "$LAB_PKI"
+	# The responders (nobody) read the fleet CA and its CRL, nothing else.
+	chmod 0711 "$LAB_PKI" && chmod 0644 "$LAB_PKI/fleet-ca.crt" "$LAB_PKI/fleet-ca.crl"
+	lab_group || return 1
 
 	netns_add "$LAB_CNS" || return 1
 	ip -n "$LAB_CNS" link add lbr type bridge || return 1
@@ -125,6 +132,21 @@ lab_net() {
 		lab_say "device ${LAB_CN[i]}: netns ${LAB_DNS[i]}, eth0 10.77.0.$((10 + i)), WireGuard ${LAB_DIF[i]}"
 	done
 	lab_concentrator
+}
+
+# lab_group: a system group of the lab's own for the responders' socket (the
+# unit's autowg-web): the web server's workers get it, nothing else has it.
+lab_group() {
+	local i
+	LAB_WEB_GROUP=awgw$(printf '%x' $((T_ID % 65536)))
+	# groupadd fails while another process holds /etc/group's lock: retry
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		groupadd --system "$LAB_WEB_GROUP" 2>/dev/null && break
+		getent group "$LAB_WEB_GROUP" >/dev/null && break
+		sleep 0.3
+	done
+	getent group "$LAB_WEB_GROUP" >/dev/null || return 1
+	on_exit "groupdel $LAB_WEB_GROUP"
 }
 
 # lab_hosts NS: vpn.test resolves to the concentrator inside NS only
@@ -202,9 +224,10 @@ lab_fcgi() {
 		return 1
 	fi
 	lab_rundirs "$unit" "$inst" || return 1
-	lab_say "responders: HTTP_AUTH=<set> $cmd"
+	lab_say "responders: HTTP_AUTH=<set> AUTOWG_CLIENT_CRL=${LAB_CLIENT_CRL:-$LAB_PKI/fleet-ca.crl} $cmd"
 	# shellcheck disable=SC2086
-	HTTP_AUTH=$LAB_AUTH lab_ns "$LAB_CNS" $cmd >"$LAB/$log.log" 2>&1 || { lab_log "$log"; return 1; }
+	HTTP_AUTH=$LAB_AUTH AUTOWG_CLIENT_CRL=${LAB_CLIENT_CRL:-$LAB_PKI/fleet-ca.crl} lab_ns "$LAB_CNS" $cmd \
+		>"$LAB/$log.log" 2>&1 || { lab_log "$log"; return 1; }
 	LAB_FCGI_PIDS=$(cat "$(lab_arg -P "$cmd")")
 	for pid in $LAB_FCGI_PIDS; do on_exit "kill $pid"; done
 	on_exit "rm -f $LAB_FCGI_SOCK"
@@ -223,9 +246,12 @@ lab_web() {
 	nginx)
 		lab_subst "$site" "$d/site.conf" || return 1
 		cp /etc/nginx/fastcgi_params "$d/"
+		mkdir -p "$d/other-sites"
+		# The workers run as www-data with the socket's group (README).
 		cat >"$d/nginx.conf" <<-EOF
-			# lab wrapper: the site is conf/nginx-autowg.conf
-			daemon off; master_process on; worker_processes 1; user www-data;
+			# lab wrapper: the site is conf/nginx-autowg.conf; other sites
+			# on the same server may go into other-sites/
+			daemon off; master_process on; worker_processes 1; user www-data $LAB_WEB_GROUP;
 			pid $d/nginx.pid; error_log $d/error.log;
 			events {}
 			http {
@@ -233,6 +259,7 @@ lab_web() {
 				client_body_temp_path $d/body; fastcgi_temp_path $d/fastcgi;
 				proxy_temp_path $d/proxy; uwsgi_temp_path $d/uwsgi; scgi_temp_path $d/scgi;
 				include $d/site.conf;
+				include $d/other-sites/*.conf;
 			}
 		EOF
 		lab_ns "$LAB_CNS" nginx -t -q -c "$d/nginx.conf" || return 1
@@ -240,11 +267,14 @@ lab_web() {
 		;;
 	lighttpd)
 		lab_subst "$site" "$d/site.conf" || return 1
+		chown www-data "$d" # its error log, opened as www-data
 		cat >"$d/lighttpd.conf" <<-EOF
 			# lab wrapper: the site is conf/lighttpd-autowg.conf
 			server.document-root = "$d"
 			server.port = 443
 			server.errorlog = "$d/error.log"
+			server.username = "www-data"
+			server.groupname = "$LAB_WEB_GROUP"
 			include "$d/site.conf"
 		EOF
 		lab_ns "$LAB_CNS" lighttpd -tt -f "$d/lighttpd.conf" || return 1

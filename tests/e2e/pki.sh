@@ -20,7 +20,14 @@
 #                               certificate "server" for vpn.test, a device
 #                               certificate per CN ("dev-CN"), and a second
 #                               "rogue-ca" with a device certificate
-#                               "rogue-dev" for the first CN
+#                               "rogue-dev" for the first CN; "revoked-dev",
+#                               another certificate for the second CN (the
+#                               first when there is one), revoked in
+#                               fleet-ca.crl; and "intranet", a server
+#                               certificate for another site (intranet.test)
+#   pki_crl DIR CA NAME...      DIR/NAME.crt revoked (the README's "revoke"
+#                               block; one revoked already stays so), then
+#                               DIR/CA.crl, CA's CRL
 #   pki_devices_one_key DIR CA KEY CN...  a device certificate dev-CN per CN,
 #                               all for one key DIR/KEY.key (hundreds quickly)
 # Keys are EC P-256, as the README makes them: fast, and accepted by nginx,
@@ -78,6 +85,20 @@ pki_server() {
 		mv "$w/$host.chain.pem" "$d/$n.crt" && mv "$w/$host.key" "$d/$n.key" && rm -rf "$w"
 }
 
+# openssl ca keeps its list of revoked certificates in DIR/CA.db/.
+pki_crl() {
+	local d=$1 ca=$2 n serial
+	shift 2
+	for n in "$@"; do
+		serial=$(openssl x509 -noout -serial -in "$d/$n.crt") || return 1
+		grep -q "^R	.*	${serial#serial=}	" "$d/$ca.ca/index.txt" && continue
+		pki_run "$d" revoke CA="$d/$ca.ca" CN="$d/$n" || return 1
+	done
+	# the "publish" block's -gencrl, for this one CA
+	(cd "$d" && CA=$ca.ca openssl ca -config "$ca.ca/ca.cnf" -gencrl -out "$ca.crl") \
+		>>"$d/pki.log" 2>&1
+}
+
 pki_fleet() {
 	local d=$1 cn
 	shift
@@ -85,8 +106,10 @@ pki_fleet() {
 	pki_ca "$d" fleet-ca || return 1
 	pki_server "$d" server vpn.test || return 1
 	for cn in "$@"; do pki_device "$d" fleet-ca "dev-$cn" "$cn" || return 1; done
+	pki_device "$d" fleet-ca revoked-dev "${2:-$1}" && pki_crl "$d" fleet-ca revoked-dev || return 1
 	pki_ca "$d" rogue-ca || return 1
-	pki_device "$d" rogue-ca rogue-dev "$1"
+	pki_device "$d" rogue-ca rogue-dev "$1" || return 1
+	pki_server "$d" intranet intranet.test
 }
 
 # pki_devices_one_key DIR CA KEYNAME CN...: a device certificate DIR/dev-CN.crt

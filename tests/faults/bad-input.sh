@@ -1,7 +1,8 @@
 #!/bin/bash
 # The bad-input suite, driven by tables: every case in cases/bad-input.tsv is
 # one FastCGI request to autowg-fcgi (spawn-fcgi, the real helper, a real
-# wireguard-go interface), every case in cases/helper-flags.tsv one
+# wireguard-go interface; @CA cases go to responders started with
+# --client-ca and --client-crl), every case in cases/helper-flags.tsv one
 # autowg-helper start. Each asserts the status, the one-line reason, and
 # that the interface is byte-for-byte unchanged (`wg show dump` without the
 # handshake and transfer columns). One TAP line per case.
@@ -18,16 +19,18 @@ register 1234 "$K"
 [ "$STATUS" = 200 ] || { not_ok "register device 1234" "$RESP"; done_testing; exit 1; }
 
 # Certificates made as a CA would sign them, with subjects openssl's CLI
-# cannot write (BMPString, UniversalString, NUL and newline in the CN).
+# cannot write (BMPString, UniversalString, NUL and newline in the CN); and
+# for --client-ca the fleet CA itself (ca.pem, with three intermediate CAs
+# below it), their CRLs (ca.crl), and certificates it must refuse.
 P=$T_TMP/pki
 mkdir -p "$P"
 python3 - "$P" <<'EOF' || not_ok "certificates made" "python3 cryptography failed"
-import datetime, sys, urllib.parse
+import base64, datetime, sys, urllib.parse
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.name import _ASN1Type
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 d = sys.argv[1]
 ca = ec.generate_private_key(ec.SECP256R1())
 dev = ec.generate_private_key(ec.SECP256R1())
@@ -56,7 +59,65 @@ for name, attrs in subjects.items():
     pem = c.public_bytes(serialization.Encoding.PEM).decode()
     open("%s/%s.pem" % (d, name), "w").write(pem)
     open("%s/%s.esc" % (d, name), "w").write(urllib.parse.quote(pem, safe=""))
+
+def name_of(cn):
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+def cert(cn, key, issuer, issuer_key, is_ca=False, eku=(ExtendedKeyUsageOID.CLIENT_AUTH,),
+         start=-3600, end=86400):
+    b = (x509.CertificateBuilder().subject_name(name_of(cn)).issuer_name(issuer)
+         .public_key(key.public_key()).serial_number(x509.random_serial_number())
+         .not_valid_before(now + datetime.timedelta(seconds=start))
+         .not_valid_after(now + datetime.timedelta(seconds=end))
+         .add_extension(x509.BasicConstraints(ca=is_ca, path_length=None), critical=True))
+    if eku:
+        b = b.add_extension(x509.ExtendedKeyUsage(list(eku)), critical=False)
+    return b.sign(issuer_key, hashes.SHA256())
+def save(name, pem):
+    open("%s/%s.pem" % (d, name), "w").write(pem)
+    open("%s/%s.esc" % (d, name), "w").write(urllib.parse.quote(pem, safe=""))
+def pem_of(c):
+    return c.public_bytes(serialization.Encoding.PEM).decode()
+def crl(issuer, key, revoked=()):
+    b = (x509.CertificateRevocationListBuilder().issuer_name(issuer.subject)
+         .last_update(now - datetime.timedelta(hours=1)).next_update(now + datetime.timedelta(days=1)))
+    for r in revoked:
+        b = b.add_revoked_certificate(x509.RevokedCertificateBuilder().serial_number(r.serial_number)
+                                      .revocation_date(now - datetime.timedelta(minutes=1)).build())
+    return b.sign(key, hashes.SHA256())
+# the issuer of the certificates above, and three intermediate CAs below it
+root = cert("autowg test CA", ca, name_of("autowg test CA"), ca, is_ca=True, eku=None)
+keys = [ec.generate_private_key(ec.SECP256R1()) for _ in range(3)]
+inter, up, up_key = [], root, ca
+for i, k in enumerate(keys):
+    inter.append(cert("intermediate %d" % (i + 1), k, up.subject, up_key, is_ca=True, eku=None))
+    up, up_key = inter[-1], k
+other = ec.generate_private_key(ec.SECP256R1())
+revoked = cert("1234", dev, root.subject, ca)
+save("good", pem_of(cert("1234", dev, root.subject, ca)))
+save("deep2", pem_of(cert("1234", dev, inter[1].subject, keys[1])))
+save("deep3", pem_of(cert("1234", dev, inter[2].subject, keys[2])))
+save("expired", pem_of(cert("1234", dev, root.subject, ca, start=-7200, end=-3600)))
+save("notyet", pem_of(cert("1234", dev, root.subject, ca, start=3600, end=7200)))
+save("serveronly", pem_of(cert("1234", dev, root.subject, ca, eku=(ExtendedKeyUsageOID.SERVER_AUTH,))))
+save("selfsigned", pem_of(cert("1234", dev, name_of("1234"), dev)))
+save("otherca", pem_of(cert("1234", dev, name_of("another CA"), other)))
+save("forged", pem_of(cert("1234", dev, root.subject, other)))
+save("cacert", pem_of(root))
+save("revoked", pem_of(revoked))
+der = bytearray(cert("1234", dev, root.subject, ca).public_bytes(serialization.Encoding.DER))
+der[-3] ^= 1  # one bit of the signature
+b64 = base64.b64encode(bytes(der)).decode()
+save("tampered", "-----BEGIN CERTIFICATE-----\n%s\n-----END CERTIFICATE-----\n" %
+     "\n".join(b64[i:i + 64] for i in range(0, len(b64), 64)))
+open("%s/ca.pem" % d, "w").write("".join(pem_of(c) for c in [root] + inter))
+open("%s/ca.crl" % d, "wb").write(b"".join(
+    crl(c, k, [revoked] if c is root else []).public_bytes(serialization.Encoding.PEM)
+    for c, k in [(root, ca)] + list(zip(inter, keys))))
 EOF
+# More responders, with --client-ca and --client-crl (from the environment).
+FSOCK_CA=$T_TMP/fcgi-ca.sock
+fcgi_start "$FSOCK_CA" 2 AUTOWG_CLIENT_CA="$P/ca.pem" AUTOWG_CLIENT_CRL="$P/ca.crl" &&
+	wait_for 5 test -S "$FSOCK_CA" || not_ok "start responders with --client-ca" "$(cat "$T_TMP"/spawn.log)"
 
 # expand VALUE: the placeholders of one parameter value.
 expand() {
@@ -107,9 +168,10 @@ while IFS=$'\t' read -r -a f; do
 	[ ${#f[@]} -eq 0 ] || [[ ${f[0]} == \#* ]] && continue
 	name=${f[0]} want=${f[1]} reason=${f[2]}
 	body "${f[3]}"
-	args=()
+	args=() sock=$FSOCK
 	for p in "${f[@]:4}"; do
 		case $p in
+		@CA) sock=$FSOCK_CA ;;
 		@POST) args+=(REQUEST_METHOD=POST REQUEST_URI=/v1/register "CONTENT_LENGTH=$(expand @LEN)") ;;
 		@PEERS) args+=(REQUEST_METHOD=GET REQUEST_URI=/v1/peers.json) ;;
 		@V) args+=(SSL_CLIENT_VERIFY=SUCCESS) ;;
@@ -118,7 +180,7 @@ while IFS=$'\t' read -r -a f; do
 		esac
 	done
 	before=$(dump_stable)
-	"$FCALL" "$FSOCK" req REMOTE_ADDR=192.0.2.1 GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 \
+	"$FCALL" "$sock" req REMOTE_ADDR=192.0.2.1 GATEWAY_INTERFACE=CGI/1.1 SERVER_PROTOCOL=HTTP/1.1 \
 		"${args[@]}" <"$T_TMP/req.body" >"$T_TMP/resp" 2>"$T_TMP/resp.err"
 	rc=$?
 	resp_parse "$T_TMP/resp"

@@ -1,9 +1,12 @@
 #!/bin/bash
 # valgrind memcheck over the helper and a responder through a smoke run:
 # registrations (new, same key, new key, refusals), peers.json, a helper
-# restart the responder reconnects after. No errors, no leaks.
+# restart the responder reconnects after; and a responder with --client-ca
+# and --client-crl verifying certificates while its CRL file changes. No
+# errors, no leaks.
 # shellcheck source=tests/smoke/fcgi-lib.sh
 . "$(dirname "$0")/../smoke/fcgi-lib.sh"
+. "$TOP/tests/e2e/pki.sh"
 
 # valgrind cannot run ASan binaries: under SANITIZE=1 use a plain build.
 VB=$B
@@ -37,6 +40,44 @@ HTTP_AUTH=fleet:s3cret spawn-fcgi -n -s "$FSOCK" -M 0600 -u nobody -g nogroup \
 FCGI_PID=$!
 on_exit "kill $FCGI_PID"
 wait_for 30 test -S "$FSOCK" || { not_ok "responder under valgrind starts"; done_testing; exit 1; }
+
+# The same with --client-ca and --client-crl.
+PKI=$T_TMP/pki
+mkdir -p "$PKI" && pki_fleet "$PKI" 1234 && chmod 0755 "$PKI" && chmod 0644 "$PKI"/*.crt "$PKI"/*.crl ||
+	not_ok "PKI made with openssl"
+CRL=$T_TMP/fleet.crl
+cp "$PKI/fleet-ca.crl" "$CRL" && chmod 0644 "$CRL"
+FSOCK_CA=$T_TMP/fcgi-ca.sock
+# shellcheck disable=SC2086
+spawn-fcgi -n -s "$FSOCK_CA" -M 0600 -u nobody -g nogroup -- /usr/bin/valgrind $VG \
+	--log-file="$VLOG/fcgi-ca.%p" "$VB/autowg-fcgi" --socket "$HSOCK" --client-ca "$PKI/fleet-ca.crt" \
+	--client-crl "$CRL" >>"$T_TMP/fcgi-ca.log" 2>&1 &
+FCGI_CA_PID=$!
+on_exit "kill $FCGI_CA_PID"
+wait_for 30 test -S "$FSOCK_CA" || not_ok "responder with --client-ca under valgrind starts"
+escaped() { python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(open(sys.argv[1]).read(), safe=""), end="")' "$PKI/$1.crt"; }
+post_ca() { # CERTNAME
+	BODY=$(newkey)
+	REQ_SOCK=$FSOCK_CA req REQUEST_METHOD=POST REQUEST_URI=/v1/register CONTENT_LENGTH=44 \
+		SSL_CLIENT_VERIFY=SUCCESS "SSL_CLIENT_CERT=$(escaped "$1")"
+}
+post_ca dev-1234
+expect_status "--client-ca: a fleet certificate" 200
+post_ca rogue-dev
+expect_status "--client-ca: another CA's certificate: 403" 403
+post_ca revoked-dev
+expect_status "--client-crl: a revoked certificate: 403" 403
+printf 'garbage\n' >"$CRL.new" && chmod 0644 "$CRL.new" && mv "$CRL.new" "$CRL"
+sleep 1.2
+post_ca dev-1234
+expect_status "--client-crl: the CRL file replaced by garbage: 403" 403
+cp "$PKI/fleet-ca.crl" "$CRL.new" && chmod 0644 "$CRL.new" && mv "$CRL.new" "$CRL"
+sleep 1.2
+post_ca dev-1234
+expect_status "--client-crl: reloaded: 200" 200
+kill -TERM "$FCGI_CA_PID"
+wait "$FCGI_CA_PID" 2>/dev/null
+wait_for 10 grep -qs 'ERROR SUMMARY' "$VLOG"/fcgi-ca.*
 
 k1=$(newkey) k2=$(newkey)
 register 1234 "$k1"
@@ -77,7 +118,7 @@ kill -TERM "$FCGI_PID"
 wait "$FCGI_PID" 2>/dev/null
 wait_for 10 grep -qs 'ERROR SUMMARY' "$VLOG"/fcgi.*
 
-for f in "$VLOG"/helper.* "$VLOG"/fcgi.*; do
+for f in "$VLOG"/helper.* "$VLOG"/fcgi.* "$VLOG"/fcgi-ca.*; do
 	[ -f "$f" ] || continue
 	n=$(basename "$f" | cut -d. -f1)
 	errs=$(sed -n 's/.*ERROR SUMMARY: \([0-9]*\) errors.*/\1/p' "$f" | tail -1)
@@ -87,4 +128,7 @@ for f in "$VLOG"/helper.* "$VLOG"/fcgi.*; do
 done
 [ "$(find "$VLOG" -name 'fcgi.*' | wc -l)" -ge 1 ] && ok "memcheck report for the responder exists" ||
 	not_ok "memcheck report for the responder exists"
+[ "$(find "$VLOG" -name 'fcgi-ca.*' | wc -l)" -ge 1 ] &&
+	ok "memcheck report for the responder with --client-ca exists" ||
+	not_ok "memcheck report for the responder with --client-ca exists"
 done_testing

@@ -29,6 +29,7 @@
 
 static struct helper h;
 static struct auth auth;
+static struct trust *trust; /* --client-ca, or NULL */
 
 /* ---- a request built from "NAME=value" strings and a body ---- */
 
@@ -116,7 +117,7 @@ static void run(struct req *q, struct response *res)
 {
 	struct request r = {.env = q->env, .body = {body_read_fn, &q->body}};
 
-	handle(&auth, &h, &r, res);
+	handle(&auth, trust, &h, &r, res);
 }
 
 /* status and, when want_body is not NULL, the exact body */

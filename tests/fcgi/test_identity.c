@@ -3,6 +3,11 @@
  * time with libcrypto), else SSL_CLIENT_S_DN; nothing else, nothing twice. */
 #include "request_fixture.h"
 #include "certs.h"
+#include "pki.h"
+#include "../../core/key.h"
+#include "../../fcgi/trust.h"
+
+#include <unistd.h>
 
 /* ---- identity ---- */
 
@@ -194,6 +199,150 @@ static void duplicate_params_are_refused(void **state)
 	assert_int_equal(fake.registers, 0);
 }
 
+/* ---- with --client-ca ---- */
+
+static struct pki_cert fleet;
+static char ca_file[] = "/tmp/autowg-identity-ca.XXXXXX";
+
+/* A registration carrying cert as nginx sends it, with --client-ca. */
+static void expect_with_ca(const char *pem, int status, const char *want_body)
+{
+	char *esc = url_escape(pem), *kv = malloc(strlen(esc) + 32);
+	struct req q;
+
+	sprintf(kv, "SSL_CLIENT_CERT=%s", esc);
+	req_register(&q);
+	req_add(&q, kv);
+	fake.last_cn[0] = '\0';
+	expect(&q, status, want_body);
+	free(kv);
+	free(esc);
+}
+
+static int setup_ca(void **state)
+{
+	X509 *certs[] = {fleet.x, NULL};
+	char why[TRUST_WHY_MAX + 1];
+	int fd;
+
+	setup(state);
+	if ((fd = mkstemp(ca_file)) < 0)
+		return -1;
+	close(fd);
+	pki_write(ca_file, certs, NULL, NULL);
+	trust = trust_new(ca_file, NULL, why);
+	return trust ? 0 : -1;
+}
+
+static int teardown_ca(void **state)
+{
+	trust_free(trust);
+	trust = NULL;
+	unlink(ca_file);
+	strcpy(ca_file, "/tmp/autowg-identity-ca.XXXXXX");
+	return teardown(state);
+}
+
+static void ca_accepts_a_fleet_certificate(void **state)
+{
+	struct pki_cert d = pki_device("4321", &fleet, 0x1a2b);
+	char *pem = pki_pem(d.x);
+
+	expect_with_ca(pem, 200, NULL);
+	assert_string_equal(fake.last_cn, "4321");
+	free(pem);
+	pki_free(&d);
+}
+
+static void ca_refuses_what_the_web_server_let_through(void **state)
+{
+	struct pki_cert other = pki_ca("other", NULL), d = pki_device("4321", &other, 7),
+			self = pki_device("4321", NULL, 8);
+	char *pem = pki_pem(d.x), *self_pem = pki_pem(self.x);
+
+	expect_with_ca(pem, 403,
+		       "client certificate does not verify against --client-ca: "
+		       "unable to get local issuer certificate\n");
+	expect_with_ca(self_pem, 403,
+		       "client certificate does not verify against --client-ca: "
+		       "self-signed certificate\n");
+	assert_int_equal(fake.registers, 0);
+	free(pem);
+	free(self_pem);
+	pki_free(&d);
+	pki_free(&self);
+	pki_free(&other);
+}
+
+/* A subject is text anyone can write: with --client-ca it is not enough. */
+static void ca_refuses_a_subject_alone(void **state)
+{
+	struct req q;
+
+	req_register(&q);
+	expect(&q, 403, "no client certificate to verify (SSL_CLIENT_CERT absent)\n");
+	assert_int_equal(fake.registers, 0);
+}
+
+/* The audit: the certificate's serial, issuer and notAfter, the CN, the
+ * helper's answer with the replaced key, and the posted key. */
+static void audit_names_certificate_and_keys(void **state)
+{
+	struct pki_cert d = pki_device("1234", &fleet, 0x1a2b);
+	char *pem = pki_pem(d.x), *esc = url_escape(pem), *kv = malloc(strlen(esc) + 32);
+	uint8_t old[AWG_KEY_LEN], key[AWG_KEY_LEN];
+	const char *why;
+	struct response res;
+	struct req q;
+
+	memset(old, 7, sizeof(old));
+	fake_reply(REG_REPLACED, "fde3:25fb:7f6c:1::1234", "1234", "");
+	fake.reply.flags = REPLY_HAS_OLD_KEY;
+	memcpy(fake.reply.old_key, old, AWG_KEY_LEN);
+	sprintf(kv, "SSL_CLIENT_CERT=%s", esc);
+	req_register(&q);
+	req_add(&q, kv);
+	run(&q, &res);
+	assert_int_equal(res.status, 200);
+	assert_string_equal(res.reason, "registered; the new key replaced the old one");
+	assert_string_equal(res.audit.cn, "1234");
+	assert_string_equal(res.audit.name, "1234");
+	assert_string_equal(res.audit.result, "replaced");
+	assert_int_equal(res.audit.flags,
+			 AUDIT_REGISTER | AUDIT_HAS_KEY | AUDIT_HAS_ADDR | AUDIT_HAS_OLD_KEY);
+	assert_memory_equal(res.audit.old_key, old, AWG_KEY_LEN);
+	assert_true(key_parse(KEY_A, strlen(KEY_A), key, &why));
+	assert_memory_equal(res.audit.key, key, AWG_KEY_LEN);
+	assert_string_equal(res.audit.cert.serial, "1A2B");
+	assert_string_equal(res.audit.cert.issuer, "CN=fleet,O=autowg test");
+	assert_int_equal(strlen(res.audit.cert.not_after), 20);
+	assert_int_equal(res.audit.cert.not_after[19], 'Z');
+	response_free(&res);
+	/* refused by the CA check: the certificate is still named */
+	fake_reply(REG_OK, "fde3:25fb:7f6c:1::1234", "1234", "registered");
+	pki_free(&d);
+	d = pki_device("1234", NULL, 0x99);
+	free(pem);
+	free(esc);
+	pem = pki_pem(d.x);
+	esc = url_escape(pem);
+	kv = realloc(kv, strlen(esc) + 32);
+	sprintf(kv, "SSL_CLIENT_CERT=%s", esc);
+	req_register(&q);
+	req_add(&q, kv);
+	run(&q, &res);
+	assert_int_equal(res.status, 403);
+	assert_string_equal(res.audit.cn, "");
+	assert_string_equal(res.audit.cert.serial, "99");
+	assert_string_equal(res.audit.cert.issuer, "CN=1234,O=autowg test");
+	assert_int_equal(res.audit.flags, AUDIT_REGISTER);
+	response_free(&res);
+	free(kv);
+	free(esc);
+	free(pem);
+	pki_free(&d);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -211,12 +360,19 @@ int main(void)
 	    T(cert_nul_in_cn_is_403),
 	    T(cert_garbage_never_falls_back_to_dn),
 	    T(duplicate_params_are_refused),
+	    cmocka_unit_test_setup_teardown(ca_accepts_a_fleet_certificate, setup_ca, teardown_ca),
+	    cmocka_unit_test_setup_teardown(ca_refuses_what_the_web_server_let_through, setup_ca,
+					    teardown_ca),
+	    cmocka_unit_test_setup_teardown(ca_refuses_a_subject_alone, setup_ca, teardown_ca),
+	    cmocka_unit_test_setup_teardown(audit_names_certificate_and_keys, setup_ca,
+					    teardown_ca),
 	};
 
 	if (fake_start(64)) {
 		perror("fake helper");
 		return 1;
 	}
+	fleet = pki_ca("fleet", NULL);
 	atexit(cleanup);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -225,7 +225,7 @@ static void helper_absent_is_503_at_once(void **state)
 	r.body.read = body_read_fn;
 	r.body.ctx = &q.body;
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	handle(&auth, &none, &r, &res);
+	handle(&auth, NULL, &none, &r, &res);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	assert_int_equal(res.status, 503);
 	assert_true(b.tv_sec - a.tv_sec < 1);

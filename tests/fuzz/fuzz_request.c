@@ -136,8 +136,8 @@ static void check_answer(const struct response *res, char *const *env, int regis
 	FUZZ_CHECK(has_param(env, "SSL_CLIENT_VERIFY=SUCCESS"),
 		   "200 without a verified certificate");
 	FUZZ_CHECK(fake.registers == registers_before + 1, "200 without asking the helper");
-	FUZZ_CHECK(res->cn[0] && !strcmp(res->cn, fake.last_cn),
-		   "answer for CN %s, helper asked for %s", res->cn, fake.last_cn);
+	FUZZ_CHECK(res->audit.cn[0] && !strcmp(res->audit.cn, fake.last_cn),
+		   "answer for CN %s, helper asked for %s", res->audit.cn, fake.last_cn);
 	FUZZ_CHECK(res->body_len > 0 && res->body[res->body_len - 1] == '\n', "unterminated 200");
 	FUZZ_CHECK(!strncmp(res->body, "endpoint=", 9), "200 body does not start with endpoint=");
 	end = strstr(res->body, "\nip=");
@@ -187,7 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	r = (struct request){.env = env, .body = {body_read_fn, &body}};
 
 	before = fake.registers;
-	handle(&auth, &h, &r, &res);
+	handle(&auth, NULL, &h, &r, &res);
 	check_answer(&res, env, before);
 	response_free(&res);
 	auth_wipe(&auth);

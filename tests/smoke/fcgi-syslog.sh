@@ -59,10 +59,15 @@ expect_match "its stderr is /dev/null" '^/dev/null$' "$(readlink "/proc/$pid/fd/
 refuse "$T_TMP/auto.fcgi"
 expect_status "a request without a certificate: 403" 403
 check "the refusal reaches syslog" wait_for 5 grep -q 'autowg-fcgi\[[0-9]*\]: 403 Forbidden' "$T_TMP/auto.log"
-line=$(grep -m1 'autowg-fcgi' "$T_TMP/auto.log")
+line=$(grep -m1 'autowg-fcgi.*403 Forbidden' "$T_TMP/auto.log")
 echo "# syslog got: $line"
 expect_match "... with facility daemon, priority notice (<29>), ident autowg-fcgi and the pid" \
 	"^<29>.* autowg-fcgi\\[$pid\\]: 403 Forbidden: " "$line"
+# Without --client-ca, one warning when it starts, before any request.
+expect_match "without --client-ca the first line, a warning (<28>), says the web server's word alone counts" \
+	"^<28>.* autowg-fcgi\\[$pid\\]: no --client-ca: client certificates are trusted on the web server's word alone" \
+	"$(grep -m1 'autowg-fcgi' "$T_TMP/auto.log")"
+expect_eq "... exactly once" 1 "$(grep -c 'no --client-ca' "$T_TMP/auto.log")"
 
 # The control: --log stderr under the same set-up says nothing to syslog.
 check "a second /dev/log socket" syslog_rx forced

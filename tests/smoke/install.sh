@@ -107,7 +107,8 @@ for page in $MAN1 $MAN8; do
 done
 # The security rules the operator must know, in the pages that need them.
 TEXT=$(MANWIDTH=200 man -l "$P/share/man/man8/autowg-fcgi.8" 2>/dev/null)
-for w in SSL_CLIENT_VERIFY SSL_CLIENT_CERT SSL_CLIENT_S_DN 'HTTP_\*' REMOTE_USER HTTP_AUTH AUTOWG_HTTP_AUTH AUTOWG_SOCKET; do
+for w in SSL_CLIENT_VERIFY SSL_CLIENT_CERT SSL_CLIENT_S_DN 'HTTP_\*' REMOTE_USER HTTP_AUTH AUTOWG_HTTP_AUTH AUTOWG_SOCKET \
+	AUTOWG_CLIENT_CA AUTOWG_CLIENT_CRL autowg-web 'who registered'; do
 	expect_match "autowg-fcgi.8 names $w" "$w" "$TEXT"
 done
 expect_match "autowg-fcgi.8: HTTP_AUTH only in FastCGI mode" "HTTP_AUTH.*only in FastCGI mode" \

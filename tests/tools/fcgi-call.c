@@ -9,6 +9,9 @@
  *       NAME=VALUE may hold \\, \n, \t and \xHH escapes, so a parameter can
  *       carry bytes no environment can (NUL, newline). Exit 0 when the
  *       request ended with FCGI_END_REQUEST, 1 otherwise, 2 on usage.
+ *       FCGI_CALL_SLOW_STDIN_MS=N: the body goes one byte a record, one
+ *       record every N ms, like a web server streaming a slow client's
+ *       body; it stops sending once the responder answers.
  *
  *   fcgi-call SOCK load CLIENTS COUNT NAMES BASE IPPREFIX [OPTION...]
  *       CLIENTS threads make COUNT registrations of names BASE..BASE+NAMES-1
@@ -65,6 +68,8 @@
 #define NAMES_MAX	   100000
 #define COUNT_MAX	   10000000
 #define BAD_SHOWN	   5 /* failed answers printed in full */
+
+static long slow_stdin_ms; /* req: FCGI_CALL_SLOW_STDIN_MS */
 
 struct param {
 	const char *name, *value;
@@ -198,6 +203,28 @@ static bool reply_add(struct reply *r, const char *p, size_t n)
 	return true;
 }
 
+/* The body one byte a record, every slow_stdin_ms, until the responder
+ * answers or stops reading; then the empty record. When it stopped. */
+static int64_t slow_stdin(int fd, const char *body, size_t len)
+{
+	unsigned char rec[FCGI_HEADER_LEN + 1] = {FCGI_VERSION_1, FCGI_STDIN, 0, 1, 0, 1, 0, 0};
+	struct pollfd p = {.fd = fd, .events = POLLIN};
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (poll(&p, 1, (int)slow_stdin_ms) != 0)
+			break; /* an answer (or an error) came first */
+		rec[FCGI_HEADER_LEN] = (unsigned char)body[i];
+		if (send(fd, rec, sizeof(rec), MSG_NOSIGNAL) != (ssize_t)sizeof(rec))
+			break;
+	}
+	if (i == len) {
+		rec[5] = 0; /* content length 0: the end of the stream */
+		send(fd, rec, FCGI_HEADER_LEN, MSG_NOSIGNAL);
+	}
+	return now_ms(CLOCK_MONOTONIC);
+}
+
 /* One request, one connection; 0 when the responder ended it, or -errno. */
 static int fcgi_request(const char *path, const struct param *pv, size_t np, const char *body,
 			size_t body_len, struct reply *r)
@@ -215,7 +242,7 @@ static int fcgi_request(const char *path, const struct param *pv, size_t np, con
 	params = encode_params(pv, np, &plen);
 	if (!params || !put_record(&buf, &len, &cap, FCGI_BEGIN_REQUEST, begin, sizeof(begin)) ||
 	    !put_stream(&buf, &len, &cap, FCGI_PARAMS, params, plen) ||
-	    !put_stream(&buf, &len, &cap, FCGI_STDIN, body, body_len)) {
+	    (!slow_stdin_ms && !put_stream(&buf, &len, &cap, FCGI_STDIN, body, body_len))) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -236,6 +263,8 @@ static int fcgi_request(const char *path, const struct param *pv, size_t np, con
 		if (k <= 0)
 			break;
 	}
+	if (slow_stdin_ms)
+		deadline = slow_stdin(fd, body, body_len) + REPLY_TIMEOUT_MS;
 	for (;;) {
 		size_t n;
 
@@ -331,6 +360,8 @@ static int cmd_req(const char *path, int argc, char **argv)
 		pv[np].value = eq + 1;
 		pv[np++].value_len = n;
 	}
+	if (getenv("FCGI_CALL_SLOW_STDIN_MS"))
+		slow_stdin_ms = atol(getenv("FCGI_CALL_SLOW_STDIN_MS"));
 	t0 = now_ms(CLOCK_MONOTONIC);
 	ret = fcgi_request(path, pv, np, body, body_len, &r);
 	/* the request alone, from connect to its end: tests time the

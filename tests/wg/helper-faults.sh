@@ -29,7 +29,7 @@ frame() {
 		not_ok "$name" "want the connection closed after packet $#" "got: $out"
 	fi
 }
-expect_eq "a well-formed raw MSG_REGISTER gets a reply" "packet 1: reply type 3, 216 bytes" \
+expect_eq "a well-formed raw MSG_REGISTER gets a reply" "packet 1: reply type 3, 252 bytes" \
 	"$(call raw "$(reg_pkt 500)")"
 expect_eq "a well-formed MSG_REFRESH gets a reply" "packet 1: reply type 5, 8 bytes" \
 	"$(call raw "$REFRESH")"

@@ -216,6 +216,31 @@ static void new_key_replaces_in_one_apply(void **state)
 	assert_int_equal(reg(f, "1234", 2, NULL), REG_SAME);
 }
 
+/* The audit line names the key a registration replaced: only then. */
+static void answer_names_the_replaced_key(void **state)
+{
+	struct fix *f = *state;
+	uint8_t old[AWG_KEY_LEN], zero[AWG_KEY_LEN] = {0};
+	struct reg_answer a;
+
+	key_of(1, old);
+	assert_int_equal(reg(f, "1234", 1, &a), REG_OK);
+	assert_false(a.has_old_key);
+	assert_memory_equal(a.old_key, zero, AWG_KEY_LEN);
+	assert_int_equal(reg(f, "1234", 1, &a), REG_SAME);
+	assert_false(a.has_old_key);
+	assert_int_equal(reg(f, "1234", 2, &a), REG_REPLACED);
+	assert_true(a.has_old_key);
+	assert_memory_equal(a.old_key, old, AWG_KEY_LEN);
+	/* refused, or failed to apply: nothing was replaced */
+	assert_int_equal(reg(f, "1235", 2, &a), REG_KEY_TAKEN);
+	assert_false(a.has_old_key);
+	fake.fail = -EIO;
+	assert_int_equal(reg(f, "1234", 3, &a), REG_UNAVAILABLE);
+	fake.fail = 0;
+	assert_false(a.has_old_key);
+}
+
 static void key_of_another_name_is_refused(void **state)
 {
 	struct fix *f = *state;
@@ -741,6 +766,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(new_name_gets_its_address, setup, teardown),
 	    cmocka_unit_test_setup_teardown(same_key_is_idempotent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(new_key_replaces_in_one_apply, setup, teardown),
+	    cmocka_unit_test_setup_teardown(answer_names_the_replaced_key, setup, teardown),
 	    cmocka_unit_test_setup_teardown(key_of_another_name_is_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(interface_key_is_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(sync_flushes_pool_keeps_statics, setup, teardown),
