@@ -67,7 +67,7 @@ static void usage(FILE *f)
 		"Identity comes only from SSL_CLIENT_VERIFY (must be SUCCESS), then\n"
 		"SSL_CLIENT_CERT (PEM, URL-escaped or plain) when set, else, only without\n"
 		"--client-ca, SSL_CLIENT_S_DN. A request body must be in within %d s.\n",
-		HELPER_SOCKET_DEFAULT, TRUST_CHAIN_DEPTH_MAX, TRUST_CRL_CHECK_MS,
+		HELPER_SOCKET_DEFAULT, TRUST_CHAIN_DEPTH_MAX, TRUST_RELOAD_CHECK_MS,
 		FCGI_BODY_TIMEOUT_S);
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The fleet's CAs and CRLs, loaded once (the CRL file again whenever it
- * changes), and X509_verify_cert against them. Files are read whole into
+ * The fleet's CAs and CRLs, loaded at start and again whenever either file
+ * changes, and X509_verify_cert against them. Files are read whole into
  * memory first (bounded), then parsed as PEM items: a CA file holds CA
  * certificates only, a CRL file CRLs only, so a file given to the wrong
  * flag, or one with a private key in it, is an error rather than ignored.
@@ -32,7 +32,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* What a look at the CRL file saw; all zero when it was not there. */
+/* What a look at a file saw; all zero when it was not there. */
 struct file_id {
 	dev_t dev;
 	ino_t ino;
@@ -41,9 +41,14 @@ struct file_id {
 };
 
 struct trust {
+	/* The CAs in force: NULL when the CA file could not be loaded at the
+	 * last look, and ca_error says why. */
 	X509_STORE *store;
-	X509_STORE_CTX *ctx;
 	STACK_OF(X509) * cas; /* the CA certificates: the CRLs' signers */
+	X509_STORE_CTX *ctx;
+	char *ca_path;
+	char ca_error[TRUST_WHY_MAX + 1];
+	struct file_id ca_id; /* the file as the last look saw it */
 	char *crl_path;	      /* NULL without --client-crl */
 	/* The CRLs in force, each signed by crl_signer[i] (one of cas); NULL
 	 * with a CRL file means it could not be loaded at the last look, and
@@ -51,8 +56,8 @@ struct trust {
 	STACK_OF(X509_CRL) * crls;
 	X509 **crl_signer;
 	char crl_error[TRUST_WHY_MAX + 1];
-	struct file_id crl_id; /* the file as the last look saw it */
-	int64_t crl_checked_ms;
+	struct file_id crl_id;
+	int64_t checked_ms; /* the last look at the files */
 	bool has_time;
 	time_t at;
 	char why[TRUST_WHY_MAX + 1];
@@ -134,8 +139,9 @@ static void subject_text(X509_NAME *name, char *out, size_t size)
 		snprintf(out, size, "?");
 }
 
-/* Each item of items must be a CA certificate; they go into t. */
-static bool load_cas(struct trust *t, const char *path, STACK_OF(X509_INFO) * items, char *why)
+/* Each item of items must be a CA certificate; they go into store and cas. */
+static bool load_cas(X509_STORE *store, STACK_OF(X509) * cas, const char *path,
+		     STACK_OF(X509_INFO) * items, char *why)
 {
 	char subject[128];
 	int i;
@@ -156,8 +162,8 @@ static bool load_cas(struct trust *t, const char *path, STACK_OF(X509_INFO) * it
 				 path, i + 1, subject);
 			return false;
 		}
-		if (!X509_STORE_add_cert(t->store, it->x509) || !X509_up_ref(it->x509) ||
-		    !sk_X509_push(t->cas, it->x509)) {
+		if (!X509_STORE_add_cert(store, it->x509) || !X509_up_ref(it->x509) ||
+		    !sk_X509_push(cas, it->x509)) {
 			snprintf(why, TRUST_WHY_MAX + 1, "%s: out of memory", path);
 			return false;
 		}
@@ -298,7 +304,8 @@ static bool crl_reload(struct trust *t)
 {
 	STACK_OF(X509_INFO) *items = read_items(t->crl_path, &t->crl_id, t->crl_error);
 	X509 **signers = NULL;
-	STACK_OF(X509_CRL) *crls = items ? load_crls(t, items, &signers, t->crl_error) : NULL;
+	STACK_OF(X509_CRL) *crls =
+	    items && t->store ? load_crls(t, items, &signers, t->crl_error) : NULL;
 
 	sk_X509_INFO_pop_free(items, X509_INFO_free);
 	sk_X509_CRL_pop_free(t->crls, X509_CRL_free);
@@ -308,38 +315,70 @@ static bool crl_reload(struct trust *t)
 	return crls != NULL;
 }
 
+/* (Re)load the CA file, and then the CRL file, whose CRLs the CAs sign; on
+ * failure no CA is in force and ca_error says why. False on failure. */
+static bool ca_reload(struct trust *t)
+{
+	STACK_OF(X509_INFO) *items = read_items(t->ca_path, &t->ca_id, t->ca_error);
+	X509_STORE *store = X509_STORE_new();
+	STACK_OF(X509) *cas = sk_X509_new_null();
+	bool ok = false;
+
+	/* the CRLs name their signers among the CAs about to go */
+	sk_X509_CRL_pop_free(t->crls, X509_CRL_free);
+	t->crls = NULL;
+	free(t->crl_signer);
+	t->crl_signer = NULL;
+	X509_STORE_free(t->store);
+	sk_X509_pop_free(t->cas, X509_free);
+	t->store = NULL;
+	t->cas = NULL;
+	if (!items)
+		goto out;
+	snprintf(t->ca_error, sizeof(t->ca_error), "%s: out of memory", t->ca_path);
+	if (!store || !cas)
+		goto out;
+	X509_STORE_set_depth(store, TRUST_CHAIN_DEPTH_MAX);
+	X509_STORE_set_purpose(store, X509_PURPOSE_SSL_CLIENT);
+	X509_STORE_set_trust(store, X509_TRUST_SSL_CLIENT);
+	if (!load_cas(store, cas, t->ca_path, items, t->ca_error))
+		goto out;
+	t->store = store;
+	t->cas = cas;
+	store = NULL;
+	cas = NULL;
+	ok = true;
+	if (t->crl_path && crl_reload(t))
+		warn_expired(t);
+out:
+	X509_STORE_free(store);
+	sk_X509_pop_free(cas, X509_free);
+	sk_X509_INFO_pop_free(items, X509_INFO_free);
+	ERR_clear_error();
+	return ok;
+}
+
 struct trust *trust_new(const char *ca_file, const char *crl_file, char *why)
 {
 	struct trust *t = calloc(1, sizeof(*t));
-	STACK_OF(X509_INFO) *items = NULL;
-	struct file_id id;
-	bool ok = false;
 
 	snprintf(why, TRUST_WHY_MAX + 1, "out of memory");
-	if (!t || !(t->store = X509_STORE_new()) || !(t->ctx = X509_STORE_CTX_new()) ||
-	    !(t->cas = sk_X509_new_null()) || (crl_file && !(t->crl_path = strdup(crl_file))))
-		goto out;
-	X509_STORE_set_depth(t->store, TRUST_CHAIN_DEPTH_MAX);
-	X509_STORE_set_purpose(t->store, X509_PURPOSE_SSL_CLIENT);
-	X509_STORE_set_trust(t->store, X509_TRUST_SSL_CLIENT);
-	if (!(items = read_items(ca_file, &id, why)) || !load_cas(t, ca_file, items, why))
-		goto out;
-	t->crl_checked_ms = now_ms();
-	if (crl_file && !crl_reload(t)) {
-		snprintf(why, TRUST_WHY_MAX + 1, "%s", t->crl_error);
-		goto out;
+	if (!t || !(t->ctx = X509_STORE_CTX_new()) || !(t->ca_path = strdup(ca_file)) ||
+	    (crl_file && !(t->crl_path = strdup(crl_file))))
+		goto fail;
+	t->checked_ms = now_ms();
+	if (!ca_reload(t)) {
+		snprintf(why, TRUST_WHY_MAX + 1, "%s", t->ca_error);
+		goto fail;
 	}
-	if (crl_file)
-		warn_expired(t);
-	ok = true;
-out:
-	sk_X509_INFO_pop_free(items, X509_INFO_free);
-	ERR_clear_error();
-	if (!ok) {
-		trust_free(t);
-		return NULL;
+	if (crl_file && !t->crls) {
+		snprintf(why, TRUST_WHY_MAX + 1, "%s", t->crl_error);
+		goto fail;
 	}
 	return t;
+fail:
+	trust_free(t);
+	return NULL;
 }
 
 void trust_free(struct trust *t)
@@ -351,6 +390,7 @@ void trust_free(struct trust *t)
 	sk_X509_pop_free(t->cas, X509_free);
 	sk_X509_CRL_pop_free(t->crls, X509_CRL_free);
 	free(t->crl_signer);
+	free(t->ca_path);
 	free(t->crl_path);
 	free(t);
 }
@@ -362,17 +402,45 @@ static bool same_file(const struct file_id *a, const struct file_id *b)
 	       a->ctim.tv_sec == b->ctim.tv_sec && a->ctim.tv_nsec == b->ctim.tv_nsec;
 }
 
-void trust_crl_check(struct trust *t, int64_t now)
+/* What path is now, by one stat. */
+static void look(const char *path, struct file_id *id)
 {
-	struct file_id id;
 	struct stat st;
 
-	if (!t->crl_path || now - t->crl_checked_ms < TRUST_CRL_CHECK_MS)
+	memset(id, 0, sizeof(*id));
+	if (!stat(path, &st))
+		*id = (struct file_id){st.st_dev, st.st_ino, st.st_size, st.st_mtim, st.st_ctim};
+}
+
+void trust_reload_check(struct trust *t, int64_t now)
+{
+	struct file_id id;
+
+	if (now - t->checked_ms < TRUST_RELOAD_CHECK_MS)
 		return;
-	t->crl_checked_ms = now;
-	memset(&id, 0, sizeof(id));
-	if (!stat(t->crl_path, &st))
-		id = (struct file_id){st.st_dev, st.st_ino, st.st_size, st.st_mtim, st.st_ctim};
+	t->checked_ms = now;
+	look(t->ca_path, &id);
+	if (!same_file(&id, &t->ca_id)) {
+		if (!ca_reload(t)) {
+			fcgi_log(
+			    LOG_ERR,
+			    "--client-ca: %s; every client certificate is refused until it can "
+			    "be loaded",
+			    t->ca_error);
+			return;
+		}
+		fcgi_log(LOG_NOTICE, "--client-ca %s reloaded: %d CA%s", t->ca_path,
+			 sk_X509_num(t->cas), sk_X509_num(t->cas) == 1 ? "" : "s");
+		if (t->crl_path && !t->crls)
+			fcgi_log(LOG_ERR,
+				 "--client-crl: %s; every client certificate is refused until it "
+				 "can be loaded",
+				 t->crl_error);
+		return;
+	}
+	if (!t->crl_path || !t->store)
+		return;
+	look(t->crl_path, &id);
 	if (same_file(&id, &t->crl_id))
 		return;
 	if (crl_reload(t)) {
@@ -451,7 +519,9 @@ bool trust_verify(struct trust *t, X509 *x, const char **why)
 {
 	int ret, err, depth = 0;
 
-	trust_crl_check(t, now_ms());
+	trust_reload_check(t, now_ms());
+	if (!t->store)
+		return refuse(t, why, "the CA file cannot be loaded", 0);
 	if (t->crl_path && !t->crls)
 		return refuse(t, why, "the CRL file cannot be loaded", 0);
 	/* A CA is never a device, even one of the fleet's own CAs. */

@@ -3,8 +3,8 @@
  * --client-ca and --client-crl (fcgi/trust.c) against a PKI made at run
  * time: what chains to the fleet CA for client authentication is accepted,
  * everything else refused with OpenSSL's reason; files that cannot be used
- * are refused at start; the CRL file is reloaded when it changes, and
- * while it cannot be loaded nothing is accepted.
+ * are refused at start; the CA and CRL files are reloaded when they
+ * change, and while either cannot be loaded nothing is accepted.
  */
 #include "../unit/unit.h"
 #include "pki.h"
@@ -407,14 +407,14 @@ static void crl_is_reloaded_when_it_changes(void **state)
 	t = load(crl_path);
 	expect_verify(t, d.x, NULL);
 	write_crl(pki_crl(&root, revoked, 1, 3600));
-	/* not looked at again before TRUST_CRL_CHECK_MS */
-	trust_crl_check(t, t0 + TRUST_CRL_CHECK_MS - 1);
+	/* not looked at again before TRUST_RELOAD_CHECK_MS */
+	trust_reload_check(t, t0 + TRUST_RELOAD_CHECK_MS - 1);
 	expect_verify(t, d.x, NULL);
-	trust_crl_check(t, t0 + 2 * TRUST_CRL_CHECK_MS);
+	trust_reload_check(t, t0 + 2 * TRUST_RELOAD_CHECK_MS);
 	expect_verify(t, d.x, "certificate revoked");
 	/* and back */
 	write_crl(pki_crl(&root, NULL, 0, 3600));
-	trust_crl_check(t, t0 + 4 * TRUST_CRL_CHECK_MS);
+	trust_reload_check(t, t0 + 4 * TRUST_RELOAD_CHECK_MS);
 	expect_verify(t, d.x, NULL);
 	trust_free(t);
 	pki_free(&d);
@@ -435,13 +435,87 @@ static void unreadable_crl_refuses_all(void **state)
 	f = fopen(crl_path, "a");
 	fputs("-----BEGIN X509 CRL-----\nAAAA\n", f);
 	fclose(f);
-	trust_crl_check(t, t0 + 2 * TRUST_CRL_CHECK_MS);
+	trust_reload_check(t, t0 + 2 * TRUST_RELOAD_CHECK_MS);
 	expect_verify(t, d.x, "the CRL file cannot be loaded");
 	unlink(crl_path);
-	trust_crl_check(t, t0 + 4 * TRUST_CRL_CHECK_MS);
+	trust_reload_check(t, t0 + 4 * TRUST_RELOAD_CHECK_MS);
 	expect_verify(t, d.x, "the CRL file cannot be loaded");
 	write_crl(pki_crl(&root, NULL, 0, 3600));
-	trust_crl_check(t, t0 + 6 * TRUST_CRL_CHECK_MS);
+	trust_reload_check(t, t0 + 6 * TRUST_RELOAD_CHECK_MS);
+	expect_verify(t, d.x, NULL);
+	trust_free(t);
+	pki_free(&d);
+}
+
+/* The CA file in place of ca_path, atomically; NULL entries end it. */
+static void replace_ca(X509 *a, X509 *b)
+{
+	X509 *certs[] = {a, b, NULL};
+	char tmp[80];
+
+	snprintf(tmp, sizeof(tmp), "%s/new.pem", dir);
+	pki_write(tmp, certs, NULL, NULL);
+	assert_int_equal(rename(tmp, ca_path), 0);
+}
+
+/* A CA rotation as the README does it: the new CA joins the bundle (and
+ * its CRL the CRL file), then the old one leaves; the responder follows
+ * both changes without a restart. */
+static void ca_file_is_reloaded_when_it_changes(void **state)
+{
+	struct pki_cert d_old = pki_device("1234", &root, 110);
+	struct pki_cert d_new = pki_device("1235", &other, 111);
+	X509_CRL *both[3];
+	int64_t t0 = mono_ms();
+	struct trust *t;
+
+	write_crl(pki_crl(&root, NULL, 0, 3600));
+	t = load(crl_path);
+	expect_verify(t, d_old.x, NULL);
+	expect_verify(t, d_new.x, "unable to get local issuer certificate");
+	/* both CAs, both CRLs */
+	replace_ca(root.x, other.x);
+	both[0] = pki_crl(&root, NULL, 0, 3600);
+	both[1] = pki_crl(&other, NULL, 0, 3600);
+	both[2] = NULL;
+	pki_write(tmp_path, NULL, both, NULL);
+	assert_int_equal(rename(tmp_path, crl_path), 0);
+	X509_CRL_free(both[0]);
+	X509_CRL_free(both[1]);
+	trust_reload_check(t, t0 + TRUST_RELOAD_CHECK_MS - 1);
+	expect_verify(t, d_new.x, "unable to get local issuer certificate");
+	trust_reload_check(t, t0 + 2 * TRUST_RELOAD_CHECK_MS);
+	expect_verify(t, d_old.x, NULL);
+	expect_verify(t, d_new.x, NULL);
+	/* the old CA retired: its CRL can no longer be checked, so it goes too */
+	replace_ca(other.x, NULL);
+	write_crl(pki_crl(&other, NULL, 0, 3600));
+	trust_reload_check(t, t0 + 4 * TRUST_RELOAD_CHECK_MS);
+	expect_verify(t, d_new.x, NULL);
+	expect_verify(t, d_old.x, "unable to get local issuer certificate");
+	trust_free(t);
+	write_ca();
+	pki_free(&d_old);
+	pki_free(&d_new);
+}
+
+/* A CA file that cannot be loaded any more: nothing is accepted, not even
+ * what the CAs loaded before would accept, until it can be again. */
+static void unreadable_ca_file_refuses_all(void **state)
+{
+	struct pki_cert d = pki_device("1234", &root, 120);
+	int64_t t0 = mono_ms();
+	struct trust *t = load(NULL);
+	FILE *f;
+
+	expect_verify(t, d.x, NULL);
+	f = fopen(ca_path, "a");
+	fputs("-----BEGIN CERTIFICATE-----\nAAAA\n", f);
+	fclose(f);
+	trust_reload_check(t, t0 + 2 * TRUST_RELOAD_CHECK_MS);
+	expect_verify(t, d.x, "the CA file cannot be loaded");
+	write_ca();
+	trust_reload_check(t, t0 + 4 * TRUST_RELOAD_CHECK_MS);
 	expect_verify(t, d.x, NULL);
 	trust_free(t);
 	pki_free(&d);
@@ -501,6 +575,10 @@ int main(void)
 	      crl_is_reloaded_when_it_changes),
 	    T("trust: a CRL file that cannot be loaded any more refuses everything until it can",
 	      unreadable_crl_refuses_all),
+	    T("trust: the CA file is reloaded when it changes: a CA joins, a CA retires",
+	      ca_file_is_reloaded_when_it_changes),
+	    T("trust: a CA file that cannot be loaded any more refuses everything until it can",
+	      unreadable_ca_file_refuses_all),
 	};
 
 	return cmocka_run_group_tests_name(__FILE__, tests, setup, teardown);

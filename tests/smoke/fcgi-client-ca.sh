@@ -103,7 +103,7 @@ expect_status "the revoked certificate: 403" 403
 expect_match "... certificate revoked" "certificate revoked$" "$RESP"
 
 # The CRL file replaced (atomically) by one that also revokes dev-1235:
-# in force within TRUST_CRL_CHECK_MS (1 s).
+# in force within TRUST_RELOAD_CHECK_MS (1 s).
 post dev-1235
 expect_status "dev-1235 before it is revoked: 200" 200
 pki_crl "$P" fleet-ca revoked-dev dev-1235 && cp "$P/fleet-ca.crl" "$T_TMP/new.crl" && chmod 0644 "$T_TMP/new.crl" &&
