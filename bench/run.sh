@@ -73,11 +73,12 @@ WG_PIDS=$(pgrep -x -f "wireguard-go $IF")
 [ -n "$WG_PIDS" ] || { echo "bench: no wireguard-go process for $IF" >&2; exit 1; }
 
 HPID="" HELPER_PIDS=""
+# register.lua gives known names new keys back to back: no --min-rekey-interval.
 start_helper() { # LOGFILE
 	rm -f "$SOCK"
 	ip netns exec "$NS" "$HELPER" --pool "$POOL" --route "$ROUTE" --endpoint vpn.example.com \
 		--converter metans --max-peers $((BIG + 20000)) --socket "$SOCK" \
-		--socket-group nogroup "$IF" 2>>"$1" &
+		--socket-group nogroup --min-rekey-interval 0 "$IF" 2>>"$1" &
 	HPID=$! HELPER_PIDS=$!
 	on_exit "kill $HPID"
 }

@@ -27,11 +27,15 @@
 #define PATTERN_ERR_MAX	  256
 #define EXPIRE_AFTER_MIN  1	   /* --expire-after, seconds: tests use a few */
 #define EXPIRE_AFTER_MAX  31536000 /* a year */
+/* --min-rekey-interval: a device makes a new key when it boots or its tunnel
+ * went stale, about once a minute at most; a name changing keys faster is a
+ * loop (a cloned image, a script) costing WireGuard a peer change each time. */
+#define MIN_REKEY_DEFAULT 5
 
 struct options {
 	const char *pool, *route, *endpoint, *http_prefix, *cn_pattern, *converter, *template;
 	const char *socket, *socket_group, *backend, *ifname;
-	uint32_t keepalive, max_peers, expire_after;
+	uint32_t keepalive, max_peers, expire_after, min_rekey;
 	bool keep_peers, metrics_per_peer;
 };
 
@@ -68,6 +72,11 @@ static const char usage_text[] =
     "                         instead of removing them\n"
     "  --expire-after SECONDS remove a registered peer quiet (no handshake, no\n"
     "                         bytes received) for that long, %u..%u (default off)\n"
+    "  --min-rekey-interval SECONDS\n"
+    "                         a device name takes a new key at most once in that\n"
+    "                         time, 0..%u; sooner is refused with 429 and the\n"
+    "                         seconds to wait (default %u; 0: no limit); the same\n"
+    "                         key again is always accepted\n"
     "  --metrics-per-peer=yes|no  v1/metrics lists every peer (default yes); no\n"
     "                         keeps the totals only\n"
     "  --help                 this text\n"
@@ -76,7 +85,7 @@ static const char usage_text[] =
 static void usage(FILE *f)
 {
 	fprintf(f, usage_text, AWG_MAX_PEERS_LIMIT, AWG_MAX_PEERS_DEFAULT, EXPIRE_AFTER_MIN,
-		EXPIRE_AFTER_MAX);
+		EXPIRE_AFTER_MAX, AWG_REKEY_INTERVAL_MAX, MIN_REKEY_DEFAULT);
 }
 
 static noreturn void bad_usage(const char *fmt, const char *arg)
@@ -121,7 +130,8 @@ enum {
 	OPT_HTTP_PORT,
 	OPT_KEEP_PEERS,
 	OPT_EXPIRE_AFTER,
-	OPT_METRICS_PER_PEER
+	OPT_METRICS_PER_PEER,
+	OPT_MIN_REKEY
 };
 
 static const struct option long_opts[] = {
@@ -144,6 +154,7 @@ static const struct option long_opts[] = {
     {"keep-peers", no_argument, NULL, OPT_KEEP_PEERS},
     {"expire-after", required_argument, NULL, OPT_EXPIRE_AFTER},
     {"metrics-per-peer", required_argument, NULL, OPT_METRICS_PER_PEER},
+    {"min-rekey-interval", required_argument, NULL, OPT_MIN_REKEY},
     {NULL, 0, NULL, 0},
 };
 
@@ -159,6 +170,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 			      .backend = "auto",
 			      .keepalive = KEEPALIVE_DEFAULT,
 			      .max_peers = AWG_MAX_PEERS_DEFAULT,
+			      .min_rekey = MIN_REKEY_DEFAULT,
 			      .metrics_per_peer = true};
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
@@ -205,6 +217,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_EXPIRE_AFTER:
 			o->expire_after =
 			    parse_u32("--expire-after", optarg, EXPIRE_AFTER_MIN, EXPIRE_AFTER_MAX);
+			break;
+		case OPT_MIN_REKEY:
+			o->min_rekey =
+			    parse_u32("--min-rekey-interval", optarg, 0, AWG_REKEY_INTERVAL_MAX);
 			break;
 		case OPT_METRICS_PER_PEER:
 			if (strcmp(optarg, "yes") && strcmp(optarg, "no"))
@@ -407,6 +423,7 @@ static void start(const struct options *o, struct config *cf, struct helper *h, 
 	if (ret)
 		fatal("registry of %u entries: %s", o->max_peers, strerror(-ret));
 	registry_set_keep_peers(h->reg, o->keep_peers);
+	registry_set_min_rekey(h->reg, o->min_rekey);
 	settings_init(o, cf, h);
 	ret = server_listen(srv, o->socket, cf->has_gid, cf->gid, &why);
 	if (ret)
@@ -430,6 +447,7 @@ static void start(const struct options *o, struct config *cf, struct helper *h, 
 int main(int argc, char **argv)
 {
 	static struct server srv;
+	char rekey[sizeof("key changes at most every 4294967295 s")] = "key changes not limited";
 	struct options o;
 	struct config cf;
 	struct helper h;
@@ -441,13 +459,15 @@ int main(int argc, char **argv)
 	check_config(&o, &h, &cf);
 	signals();
 	start(&o, &cf, &h, &srv);
+	if (o.min_rekey)
+		snprintf(rekey, sizeof(rekey), "key changes at most every %u s", o.min_rekey);
 	log_info("started on %s (%s backend): endpoint %s, key %s, pool %s, route %s, "
-		 "converter %s, %zu static peer%s, table of %u, socket %s%s%s",
+		 "converter %s, %zu static peer%s, table of %u, socket %s%s%s, %s",
 		 o.ifname, h.ops->name, h.settings.endpoint, h.settings.pubkey, h.settings.pool,
 		 h.settings.route, converter_kind_name(cf.conv.kind), registry_static_count(h.reg),
 		 registry_static_count(h.reg) == 1 ? "" : "s", o.max_peers, o.socket,
 		 o.keep_peers ? ", keeping the pool's peers" : "",
-		 o.expire_after ? ", expiring quiet peers" : "");
+		 o.expire_after ? ", expiring quiet peers" : "", rekey);
 	server_run(&srv, &h, &stop);
 	log_info("stopping: %u peer%s registered", registry_count(h.reg),
 		 registry_count(h.reg) == 1 ? "" : "s");

@@ -267,10 +267,23 @@ static void log_answer(const struct registry *r, const char *cn, const uint8_t k
 			 a->reason);
 }
 
+/* Seconds until entry s may take a new key (--min-rekey-interval), 0 when
+ * it may now. Counted from the entry's last key (its `created`); a clock set
+ * back counts as time passed, so it cannot lock a name out. */
+static uint32_t rekey_wait(const struct registry *r, uint32_t s, int64_t now)
+{
+	int64_t since = now - r->slot[s].created;
+
+	if (!r->min_rekey || r->adopted[s] || since < 0 || since >= r->min_rekey)
+		return 0;
+	return r->min_rekey - (uint32_t)since;
+}
+
 /* The checks in their documented order; 0 when the request may be applied. */
 static uint32_t reg_check(struct registry *r, const char *cn, const uint8_t key[AWG_KEY_LEN],
-			  struct reg_answer *out, uint32_t *owner)
+			  int64_t now, struct reg_answer *out, uint32_t *owner)
 {
+	char wait[sizeof("retry in 4294967295 s")];
 	const char *why = NULL;
 	uint32_t s;
 
@@ -329,6 +342,10 @@ static uint32_t reg_check(struct registry *r, const char *cn, const uint8_t key[
 	*owner = sindex_find(&r->by_name, out->name);
 	if (*owner == HINDEX_NONE && !r->n_free)
 		return answer(out, REG_FULL, NULL), 1;
+	if (*owner != HINDEX_NONE && (out->retry_after = rekey_wait(r, *owner, now))) {
+		snprintf(wait, sizeof(wait), "retry in %u s", out->retry_after);
+		return answer(out, REG_RATE_LIMITED, wait), 1;
+	}
 	return 0;
 }
 
@@ -439,7 +456,7 @@ void registry_register_many(struct registry *r, const struct reg_request *q, siz
 		do {
 			memset(&out[i], 0, sizeof(out[i]));
 			owner = HINDEX_NONE;
-			refused = reg_check(r, q[i].cn, q[i].key, &out[i], &owner) != 0;
+			refused = reg_check(r, q[i].cn, q[i].key, now, &out[i], &owner) != 0;
 			again = ng == REGISTRY_GROUP_MAX ||
 				(!refused && owner == HINDEX_NONE && takes >= r->n_free);
 			for (k = 0; k < ng && !again; k++)
@@ -663,6 +680,11 @@ void registry_set_up(struct registry *r, bool up)
 void registry_set_keep_peers(struct registry *r, bool keep)
 {
 	r->keep_peers = keep;
+}
+
+void registry_set_min_rekey(struct registry *r, uint32_t seconds)
+{
+	r->min_rekey = seconds;
 }
 
 bool registry_up(const struct registry *r)

@@ -28,8 +28,9 @@ struct registry {
 	struct bset iface_addrs;
 	uint8_t iface_key[AWG_KEY_LEN];
 	bool has_iface_key, up;
-	bool keep_peers; /* --keep-peers */
-	int check;	 /* -errno of the last failed apply */
+	bool keep_peers;    /* --keep-peers */
+	uint32_t min_rekey; /* --min-rekey-interval, seconds; 0 = off */
+	int check;	    /* -errno of the last failed apply */
 };
 
 bool registry_is_ours(const struct registry *r, const uint8_t key[AWG_KEY_LEN]);

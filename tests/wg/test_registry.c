@@ -211,6 +211,75 @@ static void new_key_replaces_in_one_apply(void **state)
 	assert_int_equal(reg(f, "1234", 2, NULL), REG_SAME);
 }
 
+/* reg_at: reg() at a given time. */
+static uint32_t reg_at(struct fix *f, const char *cn, int keyn, int64_t now, struct reg_answer *a)
+{
+	uint8_t key[AWG_KEY_LEN];
+
+	key_of(keyn, key);
+	registry_register(f->r, cn, key, now, a);
+	return a->result;
+}
+
+static void rekey_within_interval_is_rate_limited(void **state)
+{
+	struct fix *f = *state;
+	struct reg_answer a;
+	struct table_entry e;
+	uint8_t k1[AWG_KEY_LEN];
+
+	registry_set_min_rekey(f->r, 10);
+	key_of(1, k1);
+	assert_int_equal(reg_at(f, "1234", 1, 1000, &a), REG_OK);
+	assert_int_equal(a.retry_after, 0);
+	fake.calls = 0;
+	/* a new key 3 s later: refused, 7 s to wait, nothing applied or changed */
+	assert_int_equal(reg_at(f, "1234", 2, 1003, &a), REG_RATE_LIMITED);
+	assert_int_equal(a.retry_after, 7);
+	assert_string_equal(a.reason, "key changed too recently: retry in 7 s");
+	assert_int_equal(fake.calls, 0);
+	assert_int_equal(table_read_entry(f->table, f->size, 0, &e), TABLE_READ_OK);
+	assert_memory_equal(e.key, k1, AWG_KEY_LEN);
+	assert_int_equal(e.key_changes, 0);
+	/* the same key is never limited; another name is not this one */
+	assert_int_equal(reg_at(f, "1234", 1, 1004, &a), REG_SAME);
+	assert_int_equal(a.retry_after, 0);
+	assert_int_equal(reg_at(f, "42", 3, 1004, &a), REG_OK);
+	/* at the interval: taken, and the next interval starts there */
+	assert_int_equal(reg_at(f, "1234", 2, 1010, &a), REG_REPLACED);
+	assert_int_equal(reg_at(f, "1234", 4, 1019, &a), REG_RATE_LIMITED);
+	assert_int_equal(a.retry_after, 1);
+	assert_int_equal(reg_at(f, "1234", 4, 1020, &a), REG_REPLACED);
+	/* a clock set back cannot lock the name out */
+	assert_int_equal(reg_at(f, "1234", 5, 900, &a), REG_REPLACED);
+	/* 0 turns the limit off */
+	registry_set_min_rekey(f->r, 0);
+	assert_int_equal(reg_at(f, "1234", 6, 901, &a), REG_REPLACED);
+	assert_int_equal(table_read_entry(f->table, f->size, 0, &e), TABLE_READ_OK);
+	assert_int_equal(e.key_changes, 4);
+}
+
+/* Two new keys for one name in one batch: the first is taken, the second
+ * waits for it and is limited, as one after the other. */
+static void rekey_limit_holds_within_a_batch(void **state)
+{
+	struct fix *f = *state;
+	uint8_t k1[AWG_KEY_LEN], k2[AWG_KEY_LEN], k3[AWG_KEY_LEN];
+	struct reg_request q[3] = {{"1234", k1}, {"1234", k2}, {"1234", k3}};
+	struct reg_answer a[3];
+
+	registry_set_min_rekey(f->r, 5);
+	key_of(1, k1);
+	key_of(2, k2);
+	key_of(3, k3);
+	registry_register_many(f->r, q, 3, 1000, a);
+	assert_int_equal(a[0].result, REG_OK);
+	assert_int_equal(a[1].result, REG_RATE_LIMITED);
+	assert_int_equal(a[1].retry_after, 5);
+	assert_int_equal(a[2].result, REG_RATE_LIMITED);
+	assert_int_equal(registry_count(f->r), 1);
+}
+
 static void key_of_another_name_is_refused(void **state)
 {
 	struct fix *f = *state;
@@ -640,6 +709,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(new_name_gets_its_address, setup, teardown),
 	    cmocka_unit_test_setup_teardown(same_key_is_idempotent, setup, teardown),
 	    cmocka_unit_test_setup_teardown(new_key_replaces_in_one_apply, setup, teardown),
+	    cmocka_unit_test_setup_teardown(rekey_within_interval_is_rate_limited, setup, teardown),
+	    cmocka_unit_test_setup_teardown(rekey_limit_holds_within_a_batch, setup, teardown),
 	    cmocka_unit_test_setup_teardown(key_of_another_name_is_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(interface_key_is_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(sync_flushes_pool_keeps_statics, setup, teardown),
