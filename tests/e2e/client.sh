@@ -15,6 +15,17 @@ SRVKEY=$(wg genkey | wg pubkey)
 ROUTE=fde3:25fb:7f6c::/48
 IP=fde3:25fb:7f6c:1::1234
 GOOD="endpoint=vpn.test:$PORT\npubkey=$SRVKEY\nroute=$ROUTE\nip=$IP\nkeepalive=25\n"
+# answer [FIELD=VALUE...]: the good answer with those fields changed, in
+# nginx's "\n" notation.
+answer() {
+	local endpoint=vpn.test:$PORT pubkey=$SRVKEY route=$ROUTE ip=$IP keepalive=25 kv
+	for kv in "$@"; do local "$kv"; done
+	printf 'endpoint=%s\\npubkey=%s\\nroute=%s\\nip=%s\\nkeepalive=%s\\n' \
+		"$endpoint" "$pubkey" "$route" "$ip" "$keepalive"
+}
+# The device's own network, beside the tunnel: a LAN address and its /64.
+LAN_ADDR=2001:db8:5::7
+ESC=$'\033' BEL=$'\007' CSI8=$'\xc2\x9b'
 
 # name|status|body|message the client must print (ERE); body uses \n escapes
 # as nginx's return does.
@@ -43,17 +54,34 @@ BAD_CASES=(
 	"status-403|403|no verified client certificate\n|HTTP 403: no verified client certificate"
 	"status-409|409|conflict: key belongs to another peer\n|HTTP 409: conflict"
 	"status-503|503|helper unavailable\n|HTTP 503"
+	# A route that would pull the device's own traffic into the tunnel.
+	"route-default|200|$(answer route=::/0)|route ::/0 is shorter than /16"
+	"route-15|200|$(answer route=fde2::/15)|route fde2::/15 is shorter than /16"
+	"route-covers-lan|200|$(answer route=2001:db8::/32 ip=2001:db8:77::1234)|route 2001:db8::/32 contains this device's address $LAN_ADDR \\(on lan0\\)"
+	"route-inside-lan|200|$(answer route=2001:db8:5:0:8000::/65 ip=2001:db8:5:0:8000::1234)|route 2001:db8:5:0:8000::/65 lies inside this device's network $LAN_ADDR/64 \\(on lan0\\)"
+	"route-covers-loopback|200|$(answer route=::/16 ip=::1234)|route ::/16 contains this device's address ::1 \\(on lo\\)"
+	# Server text reaches the terminal escaped: no escape sequence, no C1 control.
+	"escape-line|200|${ESC}]0;owned${BEL}\n|a line without '=': \\\\x1b\\]0;owned\\\\x07"
+	"escape-pubkey|200|$(answer "pubkey=${ESC}[31mred")|pubkey is not a WireGuard key: \\\\x1b\\[31mred"
+	"escape-refusal|403|denied ${ESC}[2J${CSI8}x\n|HTTP 403: denied \\\\x1b\\[2J\\\\xc2\\\\x9bx"
 )
 GOOD_CASES=(
 	"good|200|$GOOD"
 	"good-crlf-extra|200|endpoint=vpn.test:$PORT\r\npubkey=$SRVKEY\r\nroute=$ROUTE\r\nip=FDE3:25FB:7F6C:1::1234\r\nkeepalive=25\r\npsk_supported=no\r\n"
 	"good-v6-endpoint|200|endpoint=[fd00:77::1]:$PORT\npubkey=$SRVKEY\nroute=$ROUTE\nip=$IP\nkeepalive=0\n"
 )
+# Answers for the cases after the loop: accepted, with their own checks.
+MORE_CASES=(
+	"route-16|200|$(answer route=fde3::/16)"
+	"route-8|200|$(answer route=fd00::/8 ip=fd00::1234)"
+)
 
 setup() {
 	local c name status body
 	mkdir -p "$D/pki" && pki_fleet "$D/pki" 1234 || return 1
 	netns_add "$NS" || return 1
+	ip -n "$NS" link add lan0 type veth peer name lan1 && ip -n "$NS" link set lan0 up &&
+		ip -n "$NS" -6 addr add "$LAN_ADDR/64" dev lan0 nodad || return 1
 	mkdir -p "/etc/netns/$NS" && on_exit "rm -rf /etc/netns/$NS; rmdir /etc/netns"
 	echo "127.0.0.1 vpn.test" >"/etc/netns/$NS/hosts"
 	on_exit "ip -n $NS link del $IFN; rm -f /var/run/wireguard/$IFN.sock"
@@ -62,9 +90,15 @@ setup() {
 		echo "http { access_log off; client_body_temp_path $D/body;"
 		echo "server { listen 127.0.0.1:443 ssl; ssl_certificate $D/pki/server.crt;"
 		echo "ssl_certificate_key $D/pki/server.key; default_type text/plain;"
-		for c in "${BAD_CASES[@]}" "${GOOD_CASES[@]}"; do
+		for c in "${BAD_CASES[@]}" "${GOOD_CASES[@]}" "${MORE_CASES[@]}"; do
 			IFS='|' read -r name status body _ <<<"$c"
 			echo "location = /case/$name { return $status \"$body\"; }"
+		done
+		# 429: how long to wait, or not; each logs its requests.
+		for c in rate-1:1 rate-long:3600 rate-none:; do
+			echo "location = /case/${c%%:*} { access_log $D/${c%%:*}.log;"
+			[ -n "${c#*:}" ] && echo "add_header Retry-After ${c#*:} always;"
+			echo 'return 429 "key changed too recently\n"; }'
 		done
 		echo "} }"
 	} >"$D/nginx.conf"
@@ -74,7 +108,8 @@ setup() {
 	wait_for 5 ip netns exec "$NS" bash -c ': </dev/tcp/127.0.0.1/443' 2>/dev/null
 }
 
-# run_client SHELL CASE: the client against /case/CASE; output in OUT.
+# run_client SHELL CASE [CONF_LINE...]: the client against /case/CASE;
+# output in OUT.
 run_client() {
 	cat >"$D/autowg.conf" <<-EOF
 		ifname=$IFN
@@ -83,8 +118,11 @@ run_client() {
 		key=$D/pki/dev-1234.key
 		ca=$D/pki/fleet-ca.crt
 	EOF
+	local sh=$1
+	shift 2
+	[ $# -eq 0 ] || printf '%s\n' "$@" >>"$D/autowg.conf"
 	# shellcheck disable=SC2086
-	OUT=$(AUTOWG_CONF=$D/autowg.conf ip netns exec "$NS" $1 "$TOP/contrib/autowg-client" 2>&1)
+	OUT=$(AUTOWG_CONF=$D/autowg.conf ip netns exec "$NS" $sh "$TOP/contrib/autowg-client" 2>&1)
 }
 
 dev_state() {
@@ -138,7 +176,58 @@ for sh in "busybox ash" bash; do
 			expect_match "$sh: $name: refused with a clear message" "^autowg-client: .*$msg" "$OUT"
 		fi
 		expect_eq "$sh: $name: previous configuration untouched" "$before" "$(dev_state)"
+		raw=$(printf '%s' "$OUT" | LC_ALL=C tr -d '\n -~' | od -An -tx1 | tr -d ' \n')
+		expect_eq "$sh: $name: no control byte reaches the terminal" "" "$raw"
 	done
+
+	# The minimum route length: /16 by default, min_route_len in the config.
+	if run_client "$sh" route-16; then ok "$sh: route /16 (the default minimum): accepted"; else
+		not_ok "$sh: route /16 (the default minimum): accepted" "$OUT"; fi
+	expect_match "$sh: route /16: routed through the tunnel" "^fde3::/16 " \
+		"$(ip -n "$NS" -6 route show dev "$IFN")"
+	if run_client "$sh" route-8 min_route_len=8; then ok "$sh: route /8 with min_route_len=8: accepted"; else
+		not_ok "$sh: route /8 with min_route_len=8: accepted" "$OUT"; fi
+	expect_match "$sh: route /8: routed through the tunnel" "^fd00::/8 " \
+		"$(ip -n "$NS" -6 route show dev "$IFN")"
+	before=$(dev_state)
+	if run_client "$sh" route-8; then not_ok "$sh: route /8 with the default minimum: refused" "$OUT"; else
+		expect_match "$sh: route /8 with the default minimum: refused" "route fd00::/8 is shorter than /16" "$OUT"; fi
+	for bad in 129 -1 x 016 ''; do
+		if run_client "$sh" good "min_route_len=$bad"; then
+			not_ok "$sh: min_route_len=$bad: refused" "$OUT"
+		else
+			expect_match "$sh: min_route_len=$bad: refused" "min_route_len must be a number from 0 to 128" "$OUT"
+		fi
+	done
+	expect_eq "$sh: refused routes and settings: previous configuration untouched" "$before" "$(dev_state)"
+
+	# 429: wait Retry-After when it is short, try once more; else come back
+	# at the next run. Quiet either way (cron mails what a job prints).
+	for c in rate-1 rate-long rate-none; do : >"$D/$c.log"; done
+	t0=$(date +%s%N)
+	run_client "$sh" rate-1
+	rc=$? took=$((($(date +%s%N) - t0) / 1000000))
+	expect_eq "$sh: 429 with Retry-After 1: exit 0, nothing printed" "0:" "$rc:$OUT"
+	expect_eq "$sh: 429 with Retry-After 1: waited and asked once more" 2 "$(wc -l <"$D/rate-1.log")"
+	check "$sh: 429 with Retry-After 1: the wait was about 1 s ($took ms)" test "$took" -ge 1000 -a "$took" -lt 5000
+	expect_eq "$sh: 429: previous configuration untouched" "$before" "$(dev_state)"
+	run_client "$sh" rate-long
+	expect_eq "$sh: 429 with Retry-After 3600: exit 0 at once, nothing printed" "0:" "$?:$OUT"
+	expect_eq "$sh: 429 with Retry-After 3600: asked once" 1 "$(wc -l <"$D/rate-long.log")"
+	run_client "$sh" rate-none
+	expect_eq "$sh: 429 without Retry-After: exit 0, nothing printed" "0:" "$?:$OUT"
+	expect_eq "$sh: 429 without Retry-After: asked once" 1 "$(wc -l <"$D/rate-none.log")"
+	: >"$D/rate-1.log"
+	run_client "$sh" rate-1 max_retry_wait=0
+	expect_eq "$sh: 429 with max_retry_wait=0: exit 0, no second try" "0:1" "$?:$(wc -l <"$D/rate-1.log")"
+	if run_client "$sh" rate-1 max_retry_wait=soon; then not_ok "$sh: max_retry_wait=soon: refused" "$OUT"; else
+		expect_match "$sh: max_retry_wait=soon: refused" "max_retry_wait must be a number of seconds" "$OUT"; fi
+	expect_eq "$sh: after the 429s: previous configuration untouched" "$before" "$(dev_state)"
+	# On a terminal it says so (script(1) gives it one).
+	run_client "$sh" rate-long
+	out=$(AUTOWG_CONF=$D/autowg.conf ip netns exec "$NS" script -qec "$sh $TOP/contrib/autowg-client" /dev/null)
+	expect_match "$sh: 429 on a terminal: one line saying nothing changed" \
+		"^autowg-client: the server asks to come back later \\(HTTP 429, Retry-After 3600 s\\); nothing changed" "$out"
 done
 
 # Missing configuration: a clear message, nothing else.

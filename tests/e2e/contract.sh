@@ -89,6 +89,25 @@ contract_reboot() {
 	check "$LAB_WEB: the rebooted device pings the concentrator" lab_ping "${LAB_DNS[2]}" "$LAB_CADDR"
 }
 
+# Device 2 reboots again at once: the helper's --min-rekey-interval (5 s by
+# default, as the unit runs it) answers 429 with Retry-After through the web
+# server; the client waits that long and registers its new key.
+contract_reboot_again() {
+	local ip t0 took
+	ip=$(lab_ip "${LAB_CN[2]}")
+	lab_ns "${LAB_DNS[2]}" ip link del "${LAB_DIF[2]}"
+	wait_for 5 bash -c "! test -S /var/run/wireguard/${LAB_DIF[2]}.sock"
+	t0=$SECONDS
+	if lab_client 2; then ok "$LAB_WEB: a device rebooted twice in a row registers again"; else
+		not_ok "$LAB_WEB: a device rebooted twice in a row registers again" "client said: $LAB_OUT"; fi
+	took=$((SECONDS - t0))
+	expect_match "$LAB_WEB: ... after the server's 429 (the helper says rate_limited)" \
+		"refused CN '${LAB_CN[2]}' name ${LAB_CN[2]} key .*: rate_limited" "$(cat "$LAB/helper.log")"
+	check "$LAB_WEB: ... having waited Retry-After, at most 5 s ($took s)" test "$took" -le 7
+	expect_eq "$LAB_WEB: ... and the concentrator has its new key" "$(lab_dev_key 2)" "$(lab_peer_of "$ip")"
+	check "$LAB_WEB: ... and it pings the concentrator" lab_ping "${LAB_DNS[2]}" "$LAB_CADDR"
+}
+
 # refused NAME CURLARGS...: a registration attempt from the intruder's
 # namespace gets no answer and changes nothing on the concentrator.
 refused() {
@@ -149,6 +168,7 @@ lab_contract() {
 	contract_peers_json
 	contract_static
 	contract_reboot
+	contract_reboot_again
 	contract_refusals
 	contract_peers_json
 	contract_static
