@@ -355,45 +355,80 @@ static int kernel_get_device(const char *ifname, struct wg_device **out)
 	return ret == -EOPNOTSUPP ? -EPROTONOSUPPORT : ret;
 }
 
-/* One peer entry; on -EMSGSIZE nothing of it stays in msg. */
-static int put_change(struct nl_msg *msg, const struct wg_change *ch)
+/* One allowed IP into msg; on -EMSGSIZE nothing of it stays. */
+static int put_ip(struct nl_msg *msg, const struct wg_allowedip *a)
 {
-	struct nlattr *peer, *ips, *ip;
-	bool set = ch->op == WG_CHANGE_SET;
+	struct nlattr *ip = nla_nest_start(msg, NLA_F_NESTED);
+	int len = a->family == AF_INET ? 4 : 16;
 
+	if (!ip)
+		return -EMSGSIZE;
+	if (nla_put_u16(msg, WGALLOWEDIP_A_FAMILY, a->family) < 0 ||
+	    nla_put(msg, WGALLOWEDIP_A_IPADDR, len, a->addr) < 0 ||
+	    nla_put_u8(msg, WGALLOWEDIP_A_CIDR_MASK, a->cidr) < 0) {
+		nla_nest_cancel(msg, ip);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, ip);
+	return 0;
+}
+
+/* One peer entry of change ch, its allowed IPs from *next on. 0: all of it
+ * is in msg; 1: msg is full after some of its IPs (*next says where the next
+ * message goes on, without replacing the ones sent); -EMSGSIZE: nothing of
+ * it fits, nothing stays. A SET_IPS is never a SET: UPDATE_ONLY. */
+static int put_change(struct nl_msg *msg, const struct wg_change *ch, uint32_t *next)
+{
+	struct wg_allowedip set = {.family = AF_INET6, .cidr = 128};
+	const struct wg_allowedip *ips = ch->ips;
+	uint32_t n = ch->n_ips, flags = WGPEER_F_UPDATE_ONLY, first = *next;
+	struct nlattr *peer, *nest;
+
+	if (ch->op == WG_CHANGE_SET) {
+		memcpy(set.addr, ch->addr, 16);
+		ips = &set;
+		n = 1;
+		flags = 0;
+	} else if (ch->op == WG_CHANGE_REMOVE) {
+		n = 0;
+		flags = WGPEER_F_REMOVE_ME;
+	}
+	if (n && !first)
+		flags |= WGPEER_F_REPLACE_ALLOWEDIPS;
 	/* The kernel parses each entry with nla_parse_nested(): NLA_F_NESTED is required. */
 	peer = nla_nest_start(msg, NLA_F_NESTED);
 	if (!peer)
 		return -EMSGSIZE;
 	if (nla_put(msg, WGPEER_A_PUBLIC_KEY, AWG_KEY_LEN, ch->key) < 0 ||
-	    nla_put_u32(msg, WGPEER_A_FLAGS,
-			set ? WGPEER_F_REPLACE_ALLOWEDIPS : WGPEER_F_REMOVE_ME))
+	    nla_put_u32(msg, WGPEER_A_FLAGS, flags) < 0)
 		goto full;
-	if (set) {
-		ips = nla_nest_start(msg, NLA_F_NESTED | WGPEER_A_ALLOWEDIPS);
-		if (!ips || !(ip = nla_nest_start(msg, NLA_F_NESTED)))
+	if (n) {
+		nest = nla_nest_start(msg, NLA_F_NESTED | WGPEER_A_ALLOWEDIPS);
+		if (!nest)
 			goto full;
-		if (nla_put_u16(msg, WGALLOWEDIP_A_FAMILY, AF_INET6) < 0 ||
-		    nla_put(msg, WGALLOWEDIP_A_IPADDR, 16, ch->addr) < 0 ||
-		    nla_put_u8(msg, WGALLOWEDIP_A_CIDR_MASK, 128) < 0)
+		while (*next < n && put_ip(msg, &ips[*next]) == 0)
+			(*next)++;
+		if (*next == first)
 			goto full;
-		nla_nest_end(msg, ip);
-		nla_nest_end(msg, ips);
+		nla_nest_end(msg, nest);
 	}
 	nla_nest_end(msg, peer);
-	return 0;
+	return *next < n ? 1 : 0;
 full:
+	*next = first;
 	nla_nest_cancel(msg, peer);
 	return -EMSGSIZE;
 }
 
-/* One WG_CMD_SET_DEVICE with as many changes from *i on as fit. */
+/* One WG_CMD_SET_DEVICE with as many changes from *i (its IPs from *ip) on
+ * as fit. */
 static int apply_some(struct wgnl_ctx *ctx, const char *ifname, const struct wg_change *changes,
-		      size_t n, size_t *i)
+		      size_t n, size_t *i, uint32_t *ip)
 {
 	struct nl_msg *msg;
 	struct nlattr *peers;
 	size_t first = *i;
+	uint32_t first_ip = *ip;
 	bool intr = false;
 	int ret = -ENOMEM;
 
@@ -403,10 +438,12 @@ static int apply_some(struct wgnl_ctx *ctx, const char *ifname, const struct wg_
 	peers = nla_nest_start(msg, NLA_F_NESTED | WGDEVICE_A_PEERS);
 	if (!peers)
 		goto out;
-	while (*i < n && put_change(msg, &changes[*i]) == 0)
+	while (*i < n && (ret = put_change(msg, &changes[*i], ip)) == 0) {
 		(*i)++;
-	ret = -EMSGSIZE; /* cannot happen: one change is ~100 bytes */
-	if (*i == first)
+		*ip = 0;
+	}
+	ret = -EMSGSIZE; /* cannot happen: one change or one allowed IP is ~100 bytes */
+	if (*i == first && *ip == first_ip)
 		goto out;
 	nla_nest_end(msg, peers);
 	ret = wgnl_transact(ctx, msg, NULL, NULL, &intr);
@@ -419,19 +456,18 @@ static int kernel_apply(const char *ifname, const struct wg_change *changes, siz
 {
 	struct wgnl_ctx ctx;
 	size_t i = 0;
+	uint32_t ip = 0;
 	int ret;
 
-	/* Refuse a bad list before any of it reaches the interface. */
-	for (size_t k = 0; k < n; k++)
-		if (changes[k].op != WG_CHANGE_SET && changes[k].op != WG_CHANGE_REMOVE)
-			return -EINVAL;
+	if (!wg_changes_ok(changes, n))
+		return -EINVAL;
 	if (n == 0)
 		return 0;
 	ret = wgnl_open(ifname, &ctx);
 	if (ret < 0)
 		return ret;
 	while (ret == 0 && i < n)
-		ret = apply_some(&ctx, ifname, changes, n, &i);
+		ret = apply_some(&ctx, ifname, changes, n, &i, &ip);
 	wgnl_close(&ctx);
 	return ret == -EOPNOTSUPP ? -EPROTONOSUPPORT : ret;
 }

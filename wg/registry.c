@@ -72,12 +72,14 @@ bool registry_is_ours(const struct registry *r, const uint8_t key[AWG_KEY_LEN])
 }
 #define is_ours registry_is_ours
 
-/* At a sync the pool's other peers are about to be removed: not static. */
+/* At a sync the pool's other peers are about to be removed: not static. A
+ * static peer with allowed IPs inside the pool too is about to lose those:
+ * it is learnt without them (statics_learn's drop). */
 static bool skip_sync(const void *ctx, const struct wg_peer *p)
 {
 	const struct registry *r = ctx;
 
-	return is_ours(r, p->key) || peer_in_pool(p, &r->cfg.conv->pool);
+	return is_ours(r, p->key) || peer_pool_only(p, &r->cfg.conv->pool);
 }
 
 static bool skip_update(const void *ctx, const struct wg_peer *p)
@@ -514,13 +516,15 @@ static void warn_pool_overlap(const struct registry *r, const struct wg_device *
 	for (i = 0; i < dev->n_peers; i++) {
 		const struct wg_peer *p = &dev->peers[i];
 
-		if (is_ours(r, p->key) || peer_in_pool(p, &r->cfg.conv->pool))
+		if (is_ours(r, p->key) || peer_pool_only(p, &r->cfg.conv->pool))
 			continue;
 		for (j = 0; j < p->n_ips; j++) {
 			struct prefix6 ip = {.len = p->ips[j].cidr};
 			char k[AWG_KEY_B64_LEN + 1], t[AWG_PREFIX_TEXT_MAX + 1];
 
-			if (p->ips[j].family != AF_INET6 || ip.len > 128)
+			/* one inside the pool is gone (registry_sync trims it) */
+			if (p->ips[j].family != AF_INET6 || ip.len > 128 ||
+			    allowedip_in_pool(&p->ips[j], &r->cfg.conv->pool))
 				continue;
 			memcpy(ip.addr, p->ips[j].addr, 16);
 			if (!prefix6_overlap(&ip, &r->cfg.conv->pool))
@@ -534,40 +538,91 @@ static void warn_pool_overlap(const struct registry *r, const struct wg_device *
 	}
 }
 
+/* Static peer p has allowed IPs inside the pool too: change ch gives it
+ * only those outside, copied to out (room for p->n_ips). */
+static void trim_change(const struct wg_peer *p, const struct prefix6 *pool,
+			struct wg_allowedip *out, struct wg_change *ch)
+{
+	uint32_t j;
+
+	ch->op = WG_CHANGE_SET_IPS;
+	memcpy(ch->key, p->key, AWG_KEY_LEN);
+	ch->ips = out;
+	ch->n_ips = 0;
+	for (j = 0; j < p->n_ips; j++)
+		if (!allowedip_in_pool(&p->ips[j], pool))
+			out[ch->n_ips++] = p->ips[j];
+}
+
+/* After the trim: which of p's allowed IPs it lost. */
+static void log_trimmed(const struct wg_peer *p, const struct prefix6 *pool)
+{
+	struct wg_allowedip in[LOG_IPS_MAX + 1];
+	struct wg_peer lost = {.ips = in};
+	char k[AWG_KEY_B64_LEN + 1], ips[(LOG_IPS_MAX + 1) * (AWG_PREFIX_TEXT_MAX + 1) + 8];
+	uint32_t j, kept = 0;
+
+	for (j = 0; j < p->n_ips; j++)
+		if (!allowedip_in_pool(&p->ips[j], pool))
+			kept++;
+		else if (lost.n_ips <= LOG_IPS_MAX)
+			in[lost.n_ips++] = p->ips[j];
+	key_format(p->key, k);
+	peer_ips_text(&lost, ips, sizeof(ips));
+	log_info("static peer %s lost its allowed IPs inside the pool: %s; kept the %u outside it",
+		 k, ips, kept);
+}
+
 int registry_sync(struct registry *r, const struct wg_device *dev)
 {
 	const uint8_t *iface_key = dev->flags & WG_DEVICE_HAS_PUBLIC_KEY ? dev->public_key : NULL;
+	const struct prefix6 *pool = &r->cfg.conv->pool;
 	struct statics st;
 	struct wg_change *ch = NULL;
+	struct wg_allowedip *outside = NULL;
 	bool *drop = NULL;
 	const char **why = NULL;
 	char(*names)[AWG_NAME_MAX + 1] = NULL;
-	size_t i, n = 0, flushed = 0, n_keep = 0, n_ch = dev->n_peers + r->count + 1;
+	size_t i, n = 0, flushed = 0, trimmed = 0, n_keep = 0, n_ips = 0;
+	size_t n_ch = dev->n_peers + r->count + 1;
 	uint32_t s, end;
 	int ret;
 
-	ret = statics_learn(&st, dev, skip_sync, r, r->hkey);
+	ret = statics_learn(&st, dev, skip_sync, r, pool, r->hkey);
 	if (ret)
 		return ret;
+	for (i = 0; i < dev->n_peers; i++)
+		n_ips += dev->peers[i].n_ips;
 	ch = calloc(n_ch, sizeof(*ch));
+	outside = calloc(n_ips ? n_ips : 1, sizeof(*outside));
 	drop = calloc(r->cfg.capacity ? r->cfg.capacity : 1, sizeof(*drop));
 	why = calloc(dev->n_peers ? dev->n_peers : 1, sizeof(*why));
 	names = r->keep_peers ? calloc(dev->n_peers ? dev->n_peers : 1, sizeof(*names)) : NULL;
-	if (!ch || !drop || !why || (r->keep_peers && !names)) {
+	if (!ch || !outside || !drop || !why || (r->keep_peers && !names)) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	ret = keep_plan(r, dev, &st, why, names, &n_keep);
 	if (ret)
 		goto out;
-	for (i = 0; i < dev->n_peers; i++) {
-		if (is_ours(r, dev->peers[i].key) ||
-		    !peer_in_pool(&dev->peers[i], &r->cfg.conv->pool) || !why[i])
+	for (i = 0, n_ips = 0; i < dev->n_peers; i++) {
+		const struct wg_peer *p = &dev->peers[i];
+
+		if (is_ours(r, p->key) || !peer_in_pool(p, pool))
+			continue;
+		if (!peer_pool_only(p, pool)) {
+			/* a static peer: it loses its pool addresses, nothing else */
+			trim_change(p, pool, outside + n_ips, &ch[n]);
+			n_ips += ch[n++].n_ips;
+			trimmed++;
+			continue;
+		}
+		if (!why[i])
 			continue;
 		ch[n].op = WG_CHANGE_REMOVE;
-		memcpy(ch[n++].key, dev->peers[i].key, AWG_KEY_LEN);
+		memcpy(ch[n++].key, p->key, AWG_KEY_LEN);
+		flushed++;
 	}
-	flushed = n;
 	for (s = 0, end = slot_end(r); s < end; s++) {
 		if (!(r->slot[s].flags & TABLE_ENTRY_USED))
 			continue;
@@ -584,13 +639,18 @@ int registry_sync(struct registry *r, const struct wg_device *dev)
 	if (ret)
 		goto out;
 	keep_apply(r, dev, why, names, time(NULL));
+	for (i = 0; i < dev->n_peers && trimmed; i++)
+		if (!is_ours(r, dev->peers[i].key) && peer_in_pool(&dev->peers[i], pool) &&
+		    !peer_pool_only(&dev->peers[i], pool))
+			log_trimmed(&dev->peers[i], pool);
 	if (r->keep_peers)
-		log_info("%s: kept %zu peer%s of the pool, flushed %zu, re-applied %u",
+		log_info("%s: kept %zu peer%s of the pool, flushed %zu, re-applied %u, trimmed %zu "
+			 "static",
 			 r->cfg.ifname, n_keep, n_keep == 1 ? "" : "s", flushed,
-			 r->count - (uint32_t)n_keep);
+			 r->count - (uint32_t)n_keep, trimmed);
 	else
-		log_info("%s: flushed %zu peer%s from the pool, re-applied %u", r->cfg.ifname,
-			 flushed, flushed == 1 ? "" : "s", r->count);
+		log_info("%s: flushed %zu peer%s from the pool, re-applied %u, trimmed %zu static",
+			 r->cfg.ifname, flushed, flushed == 1 ? "" : "s", r->count, trimmed);
 	for (s = 0, end = slot_end(r); s < end; s++) {
 		if (!drop[s])
 			continue;
@@ -608,6 +668,7 @@ out:
 	if (ch)
 		sodium_memzero(ch, n_ch * sizeof(*ch));
 	free(ch);
+	free(outside);
 	free(drop);
 	free(why);
 	free(names);
@@ -638,7 +699,7 @@ int registry_update(struct registry *r, const struct wg_device *dev)
 			continue;
 		slot_stats(r, s, p);
 	}
-	ret = statics_learn(&st, dev, skip_update, r, r->hkey);
+	ret = statics_learn(&st, dev, skip_update, r, NULL, r->hkey);
 	if (ret)
 		return ret;
 	if (st.n_peers != r->st.n_peers)

@@ -480,32 +480,76 @@ out:
 	return ret;
 }
 
-/* Text of one change into p (room for WG_UAPI_CHANGE_MAX bytes); its length. */
+/* Longest text of one allowed IP line of a SET_IPS. */
+#define WG_UAPI_IP_MAX (sizeof("allowed_ip=/128\n") - 1 + AWG_ADDR_TEXT_MAX)
+/* What a SET_IPS writes before its IP lines, at most. */
+#define WG_UAPI_SET_IPS_HEAD                                                                       \
+	(sizeof("public_key=\n") - 1 + 2 * AWG_KEY_LEN + sizeof("update_only=true\n") - 1 +        \
+	 sizeof("replace_allowed_ips=true\n") - 1)
+
+/* Room format_change needs for ch, at most. */
+static size_t change_max(const struct wg_change *ch)
+{
+	if (ch->op != WG_CHANGE_SET_IPS)
+		return WG_UAPI_CHANGE_MAX;
+	return WG_UAPI_SET_IPS_HEAD + (size_t)ch->n_ips * WG_UAPI_IP_MAX;
+}
+
+/* "allowed_ip=a/n\n" into p (room for WG_UAPI_IP_MAX + 1); its length or 0. */
+static size_t format_ip(const struct wg_allowedip *ip, char *p)
+{
+	char addr[AWG_ADDR_TEXT_MAX + 1];
+	int n;
+
+	if (!inet_ntop(ip->family, ip->addr, addr, sizeof(addr)))
+		return 0;
+	n = snprintf(p, WG_UAPI_IP_MAX + 1, "allowed_ip=%s/%u\n", addr, ip->cidr);
+	return n < 0 || n > (int)WG_UAPI_IP_MAX ? 0 : (size_t)n;
+}
+
+/* Text of one change into p (room for change_max(ch) + 1 bytes); its length,
+ * 0 when it cannot be written. A SET_IPS is update_only: it never creates. */
 static size_t format_change(const struct wg_change *ch, char *p)
 {
 	char hex[2 * AWG_KEY_LEN + 1], addr[AWG_ADDR_TEXT_MAX + 1];
+	size_t len, k;
 	int n;
 
 	sodium_bin2hex(hex, sizeof(hex), ch->key, AWG_KEY_LEN);
 	if (ch->op == WG_CHANGE_REMOVE)
 		n = snprintf(p, WG_UAPI_CHANGE_MAX + 1, "public_key=%s\nremove=true\n", hex);
+	else if (ch->op == WG_CHANGE_SET_IPS)
+		n = snprintf(p, WG_UAPI_SET_IPS_HEAD + 1,
+			     "public_key=%s\nupdate_only=true\nreplace_allowed_ips=true\n", hex);
 	else if (inet_ntop(AF_INET6, ch->addr, addr, sizeof(addr)))
 		n = snprintf(p, WG_UAPI_CHANGE_MAX + 1,
 			     "public_key=%s\nreplace_allowed_ips=true\nallowed_ip=%s/128\n", hex,
 			     addr);
 	else
 		n = -1;
-	return n < 0 || n > (int)WG_UAPI_CHANGE_MAX ? 0 : (size_t)n;
+	if (n < 0 || (size_t)n > change_max(ch))
+		return 0;
+	len = (size_t)n;
+	for (uint32_t i = 0; ch->op == WG_CHANGE_SET_IPS && i < ch->n_ips; i++) {
+		k = format_ip(&ch->ips[i], p + len);
+		if (!k)
+			return 0;
+		len += k;
+	}
+	return len;
 }
 
 /* One set=1 request for at most WG_UAPI_CHUNK changes. */
 static int apply_chunk(const char *ifname, const struct wg_change *changes, size_t n)
 {
 	static const char head[] = "set=1\n";
-	size_t len = 0, room = sizeof(head) + n * (WG_UAPI_CHANGE_MAX + 1) + 1;
-	char *text = malloc(room);
+	size_t len = 0, room = sizeof(head) + 1;
+	char *text;
 	int ret;
 
+	for (size_t i = 0; i < n; i++)
+		room += change_max(&changes[i]) + 1;
+	text = malloc(room);
 	if (!text)
 		return -ENOMEM;
 	memcpy(text, head, sizeof(head) - 1);
@@ -531,9 +575,8 @@ static int uapi_apply(const char *ifname, const struct wg_change *changes, size_
 	int ret;
 
 	/* Refuse a bad list before any of it reaches the interface. */
-	for (size_t i = 0; i < n; i++)
-		if (changes[i].op != WG_CHANGE_SET && changes[i].op != WG_CHANGE_REMOVE)
-			return -EINVAL;
+	if (!wg_changes_ok(changes, n))
+		return -EINVAL;
 	for (size_t off = 0; off < n; off += WG_UAPI_CHUNK) {
 		size_t k = n - off < WG_UAPI_CHUNK ? n - off : WG_UAPI_CHUNK;
 

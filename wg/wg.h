@@ -39,12 +39,17 @@ struct wg_device {
 enum wg_change_op {
 	WG_CHANGE_SET,		/* add or update the peer; its allowed IPs become exactly addr/128 */
 	WG_CHANGE_REMOVE,	/* remove the peer (absent is not an error) */
+	WG_CHANGE_SET_IPS,	/* the peer's allowed IPs become exactly ips[]; never creates it
+				   (absent is not an error); other settings stay */
 };
 
 struct wg_change {
 	enum wg_change_op op;
 	uint8_t key[AWG_KEY_LEN];
 	uint8_t addr[16];	/* WG_CHANGE_SET only */
+	/* WG_CHANGE_SET_IPS only: n_ips >= 1 of them, the caller's, read during apply */
+	const struct wg_allowedip *ips;
+	uint32_t n_ips;
 };
 
 struct wg_ops {
@@ -58,7 +63,9 @@ struct wg_ops {
 	 * interrupted WG_DUMP_RETRIES times in a row), -E2BIG (absurdly large). */
 	int (*get_device)(const char *ifname, struct wg_device **out);
 	/* Apply changes in order: as one transaction when they fit in one
-	 * message, else split into several. 0 or -errno. */
+	 * message, else split into several (a SET_IPS with many IPs too: the
+	 * peer then has part of them in between). 0, -EINVAL for an unknown op
+	 * or a SET_IPS without IPs (nothing applied), or -errno. */
 	int (*apply)(const char *ifname, const struct wg_change *changes, size_t n);
 };
 

@@ -6,11 +6,15 @@
 #define AUTOWG_TESTS_FAKE_WG_H
 
 #define FAKE_PEERS_MAX 64
+#define FAKE_IPS_MAX   8
 
 static struct {
 	struct wg_change ch[FAKE_CHANGES_MAX];
 	size_t n, calls;
 	int fail; /* -errno the next apply returns */
+	/* the allowed IPs of the last SET_IPS applied (its ips[] is the caller's) */
+	struct wg_allowedip set_ips[FAKE_IPS_MAX];
+	uint32_t n_set_ips;
 	/* the interface as the applied changes left it: key -> one address */
 	struct {
 		uint8_t key[AWG_KEY_LEN], addr[16];
@@ -25,6 +29,11 @@ static void fake_model(const struct wg_change *c)
 	for (i = 0; i < fake.n_peers; i++)
 		if (!memcmp(fake.peer[i].key, c->key, AWG_KEY_LEN))
 			break;
+	if (c->op == WG_CHANGE_SET_IPS) {
+		fake.n_set_ips = c->n_ips < FAKE_IPS_MAX ? c->n_ips : FAKE_IPS_MAX;
+		memcpy(fake.set_ips, c->ips, fake.n_set_ips * sizeof(*c->ips));
+		return; /* a static peer's: the model holds the pool's only */
+	}
 	if (c->op == WG_CHANGE_REMOVE) {
 		if (i < fake.n_peers)
 			fake.peer[i] = fake.peer[--fake.n_peers];

@@ -321,6 +321,42 @@ static void sync_flushes_pool_keeps_statics(void **state)
 	device_free(d);
 }
 
+/* A static peer with allowed IPs on both sides of the pool's edge loses
+ * those inside it and keeps the others (IPv4 too); it stays a static peer,
+ * and the address it lost is free. */
+static void sync_trims_a_static_peer_in_the_pool(void **state)
+{
+	struct fix *f = *state;
+	const struct fake_peer peers[] = {{13, "fde3:25fb:7f6c:1::42/128"}};
+	struct wg_device *d = device(peers, 1);
+	struct wg_allowedip *ips = calloc(3, sizeof(*ips));
+	struct prefix6 pf;
+	uint8_t k13[AWG_KEY_LEN];
+	const char *why;
+
+	ips[0] = d->peers[0].ips[0];
+	assert_true(prefix6_parse("fd00:7::/64", &pf, &why));
+	ips[1] = (struct wg_allowedip){.family = AF_INET6, .cidr = pf.len};
+	memcpy(ips[1].addr, pf.addr, 16);
+	ips[2] = (struct wg_allowedip){.family = AF_INET, .cidr = 16, .addr = {10, 7}};
+	free(d->peers[0].ips);
+	d->peers[0].ips = ips;
+	d->peers[0].n_ips = 3;
+	assert_int_equal(registry_sync(f->r, d), 0);
+	key_of(13, k13);
+	assert_int_equal(fake.n, 1);
+	assert_int_equal(fake.ch[0].op, WG_CHANGE_SET_IPS);
+	assert_memory_equal(fake.ch[0].key, k13, AWG_KEY_LEN);
+	assert_int_equal(fake.n_set_ips, 2);
+	assert_memory_equal(&fake.set_ips[0], &ips[1], sizeof(*ips));
+	assert_memory_equal(&fake.set_ips[1], &ips[2], sizeof(*ips));
+	assert_int_equal(registry_static_count(f->r), 1);
+	assert_int_equal(reg(f, "1234", 13, NULL), REG_KEY_STATIC);
+	/* the address it lost is nobody's: device 42 gets it */
+	assert_int_equal(reg(f, "42", 14, NULL), REG_OK);
+	device_free(d);
+}
+
 static void sync_reapplies_the_table(void **state)
 {
 	struct fix *f = *state;
@@ -714,6 +750,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(key_of_another_name_is_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(interface_key_is_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(sync_flushes_pool_keeps_statics, setup, teardown),
+	    cmocka_unit_test_setup_teardown(sync_trims_a_static_peer_in_the_pool, setup, teardown),
 	    cmocka_unit_test_setup_teardown(sync_reapplies_the_table, setup, teardown),
 	    cmocka_unit_test_setup_teardown(sync_failure_changes_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(address_of_static_peer_is_refused, setup, teardown),

@@ -1,0 +1,39 @@
+#!/bin/bash
+# Static peers against the helper, on real wireguard-go: a static peer with
+# one allowed IP inside the pool loses only its pool addresses at start-up,
+# and a static peer added with `wg set` while the helper runs cannot have its
+# key taken by a registration, however soon after it came.
+. "$(dirname "$0")/helper-lib.sh"
+
+hl_setup
+
+# --- start-up: only the pool's addresses go -------------------------------------------
+SM=$(newkey) SP=$(newkey) SW=$(newkey)
+many=$(awk 'BEGIN { for (i = 1; i <= 1500; i++) printf ",fd00:3::%x/128", i }')
+wgx set "$IF" peer "$SM" allowed-ips 10.1.0.0/24,fd00:2::/64,fde3:25fb:7f6c:1::9/128,fde3:25fb:7f6c:1:1::/80 \
+	peer "$SP" allowed-ips fde3:25fb:7f6c:1::5/128 \
+	peer "$SW" allowed-ips "fde3:25fb:7f6c:1::8/128$many"
+check "helper starts" start_helper
+expect_eq "a static peer with allowed IPs inside the pool keeps those outside it (IPv4 too)" \
+	"10.1.0.0/24 fd00:2::/64" "$(allowed_ips "$SM" | tr ',' '\n' | sort | xargs)"
+expect_eq "... and one with 1500 outside keeps all 1500" 1500 "$(allowed_ips "$SW" | tr ',' '\n' | grep -c '^fd00:3::')"
+expect_eq "... and loses its pool address" "" "$(allowed_ips "$SW" | tr ',' '\n' | grep '^fde3:25fb:7f6c:1:')"
+expect_eq "a peer with allowed IPs only inside the pool is flushed" "" "$(allowed_ips "$SP")"
+expect_eq "two peers left: the two trimmed static ones" 2 "$(dump | tail -n +2 | wc -l)"
+expect_eq "the log says which pool addresses a static peer lost" 1 \
+	"$(grep -F "static peer $SM lost its allowed IPs inside the pool: " "$HLOG" | grep -c 'fde3:25fb:7f6c:1::9/128.*; kept the 2 outside it$')"
+expect_match "start-up logs the flush of the pool-only peer" "flushed 1 peer from the pool" "$(cat "$HLOG")"
+expect_eq "the trimmed peer's key is a static peer's: 409" "409 key_static" "$(reply_of 1234 "$SM")"
+expect_eq "its old pool address is free for its device: 200" "200 ok" "$(reply_of 9 "$(newkey)")"
+expect_eq "... and the trimmed peer still has its outside addresses" \
+	"10.1.0.0/24 fd00:2::/64" "$(allowed_ips "$SM" | tr ',' '\n' | sort | xargs)"
+check "SIGTERM: exit 0" stop_helper
+
+# The same with --keep-peers: such a peer is never kept, only trimmed.
+wgx set "$IF" peer "$SM" allowed-ips 10.1.0.0/24,fd00:2::/64,fde3:25fb:7f6c:1::9/128
+check "helper starts with --keep-peers" start_helper --keep-peers
+expect_eq "--keep-peers: the static peer keeps its outside addresses, loses the pool's" \
+	"10.1.0.0/24 fd00:2::/64" "$(allowed_ips "$SM" | tr ',' '\n' | sort | xargs)"
+check "SIGTERM: exit 0" stop_helper
+
+done_testing
