@@ -144,10 +144,11 @@ json_loop() { local i; for i in 1 2 3 4 5 6; do curl -s -o /dev/null -u "$AUTH" 
 
 peers() { ip netns exec "$NS" wg show "$IF" peers | wc -l; }
 # fill N PREFIX [START]: N registrations of new names PREFIX<START..>
-# straight into the helper's socket.
+# straight into the helper's socket, 64 at a time (each batch of new keys
+# costs the helper one dump of wireguard-go: one at a time would take hours).
 fill() {
 	local out
-	out=$("$CALL" "$SOCK" bench "$1" "$2" "${3:-0}") || { echo "bench: fill failed: $out" >&2; exit 1; }
+	out=$("$CALL" "$SOCK" fill "$1" "$2" "${3:-0}") || { echo "bench: fill failed: $out" >&2; exit 1; }
 }
 probe() { # URL: one registration must answer 200
 	local code

@@ -379,20 +379,75 @@ static bool depends(const struct registry *r, const struct pending *p, const str
 	       !memcmp(p->out->addr, qa->addr, 16);
 }
 
+/*
+ * A key the registry never set may be on the interface all the same: a
+ * static peer an operator added with wg set since the last re-read, whose
+ * allowed IPs a SET would replace. So before the group's new keys are set
+ * the interface is asked: ops->probe_peers where the backend can look a key
+ * up (one lookup per key), else a dump. When one may be there, a dump
+ * re-learns the static peers and every registration of the group is checked
+ * again, as if it came now; refused[i] marks those refused (answered).
+ * 0, or -errno when the interface could not be read.
+ */
+static int check_new_keys(struct registry *r, struct pending *g, size_t n, int64_t now,
+			  bool *refused)
+{
+	uint8_t keys[REGISTRY_GROUP_MAX][AWG_KEY_LEN];
+	struct wg_device *dev = NULL;
+	size_t i, k = 0;
+	int ret = 1;
+
+	for (i = 0; i < n; i++)
+		if (!is_ours(r, g[i].q->key))
+			memcpy(keys[k++], g[i].q->key, AWG_KEY_LEN);
+	if (!k)
+		return 0;
+	if (r->cfg.ops->probe_peers)
+		ret =
+		    r->cfg.ops->probe_peers(r->cfg.ifname, (const uint8_t(*)[AWG_KEY_LEN])keys, k);
+	if (ret <= 0)
+		return ret;
+	ret = r->cfg.ops->get_device(r->cfg.ifname, &dev);
+	if (!ret)
+		ret = registry_update(r, dev);
+	wg_device_free(dev);
+	for (i = 0; !ret && i < n; i++) {
+		struct reg_answer a;
+		uint32_t owner = HINDEX_NONE;
+
+		memset(&a, 0, sizeof(a));
+		if (reg_check(r, g[i].q->cn, g[i].q->key, now, &a, &owner)) {
+			*g[i].out = a;
+			refused[i] = true;
+		}
+	}
+	return ret;
+}
+
 /* Apply the group's changes in one transaction, then update the table and
  * answer each in order; on failure each is REG_UNAVAILABLE and the registry
  * is unchanged (a resync follows: r->check). */
 static void commit(struct registry *r, struct pending *g, size_t n, struct wg_change *ch,
 		   int64_t now)
 {
+	bool refused[REGISTRY_GROUP_MAX] = {false};
 	char old[AWG_KEY_B64_LEN + 1];
 	size_t i, m = 0;
 	int ret;
 
 	if (!n)
 		return;
-	for (i = 0; i < n; i++) {
+	ret = check_new_keys(r, g, n, now, refused);
+	if (ret) {
+		log_warn("%s: reading the interface before setting new keys failed: %s",
+			 r->cfg.ifname, strerror(-ret));
+		r->check = ret;
+	}
+	for (i = 0; i < n && !ret; i++) {
 		const struct pending *p = &g[i];
+
+		if (refused[i])
+			continue;
 
 		if (p->owner != HINDEX_NONE && !p->same &&
 		    !key_equal(r->slot[p->owner].key, p->q->key)) {
@@ -405,19 +460,23 @@ static void commit(struct registry *r, struct pending *g, size_t n, struct wg_ch
 		memcpy(ch[m].key, p->q->key, AWG_KEY_LEN);
 		memcpy(ch[m++].addr, p->out->addr, 16);
 	}
-	ret = r->cfg.ops->apply(r->cfg.ifname, ch, m);
-	sodium_memzero(ch, m * sizeof(*ch));
-	if (ret) {
-		log_warn("%s: applying %zu peer%s failed: %s", r->cfg.ifname, n, n == 1 ? "" : "s",
-			 strerror(-ret));
-		r->check = ret;
+	if (!ret && m) {
+		ret = r->cfg.ops->apply(r->cfg.ifname, ch, m);
+		sodium_memzero(ch, m * sizeof(*ch));
+		if (ret) {
+			log_warn("%s: applying %zu peer%s failed: %s", r->cfg.ifname, n,
+				 n == 1 ? "" : "s", strerror(-ret));
+			r->check = ret;
+		}
 	}
 	for (i = 0; i < n; i++) {
 		struct pending *p = &g[i];
 		struct reg_answer *out = p->out;
 
 		old[0] = '\0';
-		if (ret) {
+		if (refused[i]) {
+			/* answered by check_new_keys; not in the apply */
+		} else if (ret) {
 			answer(out, REG_UNAVAILABLE, strerror(-ret));
 		} else if (p->same) {
 			/* the table already says so */

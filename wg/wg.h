@@ -67,6 +67,11 @@ struct wg_ops {
 	 * peer then has part of them in between). 0, -EINVAL for an unknown op
 	 * or a SET_IPS without IPs (nothing applied), or -errno. */
 	int (*apply)(const char *ifname, const struct wg_change *changes, size_t n);
+	/* Is any of keys[0..n) a peer of the interface? One lookup per key
+	 * where the backend has one, never a dump; changes nothing. 0: none is;
+	 * 1: one may be (a dump tells which); -errno. NULL when the backend can
+	 * only tell from a whole dump (userspace: UAPI has no per-peer get). */
+	int (*probe_peers)(const char *ifname, const uint8_t (*keys)[AWG_KEY_LEN], size_t n);
 };
 
 extern const struct wg_ops wg_kernel_ops;

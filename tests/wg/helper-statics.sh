@@ -36,4 +36,27 @@ expect_eq "--keep-peers: the static peer keeps its outside addresses, loses the 
 	"10.1.0.0/24 fd00:2::/64" "$(allowed_ips "$SM" | tr ',' '\n' | sort | xargs)"
 check "SIGTERM: exit 0" stop_helper
 
+# --- a static peer added while the helper runs ------------------------------------------
+# The helper re-reads static peers about once a second; a registration that
+# comes right after `wg set` falls inside that window. Three tries: each one
+# must be refused, whenever the re-read happens to fall.
+check "helper starts" start_helper
+for i in 1 2 3; do
+	S=$(newkey)
+	wgx set "$IF" peer "$S" allowed-ips "fd00:9::$i/128,10.9.0.$i/32"
+	got=$(reply_of "77$i" "$S")
+	after=$(allowed_ips "$S")
+	if [ "$got" = "409 key_static" ] && [ "$after" = "fd00:9::$i/128,10.9.0.$i/32" ]; then
+		ok "static peer added with wg set, registered at once (try $i): 409, its allowed IPs untouched"
+	else
+		not_ok "static peer added with wg set, registered at once (try $i): 409, its allowed IPs untouched" \
+			"got: $got" "its allowed IPs now: $after"
+	fi
+done
+expect_eq "no entry took a static peer's key" 0 "$(call table | grep -c '^entry 77')"
+expect_match "the refusals are logged as key_static" "refused CN '771' name 771 key .*: key_static" \
+	"$(cat "$HLOG")"
+# A new device's key is checked too, and still registers.
+expect_eq "a new device registers as ever" "200 ok" "$(reply_of 1234 "$(newkey)")"
+check "SIGTERM: exit 0" stop_helper
 done_testing

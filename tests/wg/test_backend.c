@@ -345,6 +345,55 @@ fail:
 	return ok;
 }
 
+/* probe_peers (kernel): 0 for keys that are no peer, 1 when one is, and
+ * nothing changed either way; its cost beside a dump's. Userspace has none
+ * (UAPI has no per-peer get): the registry dumps instead. */
+static bool case_probe(struct ctx *c)
+{
+	uint8_t keys[3][AWG_KEY_LEN];
+	struct wg_device *dev = NULL;
+	double t[N_TIMED];
+	int ret;
+
+	if (c->ops == &wg_userspace_ops) {
+		CHECK(!c->ops->probe_peers, "userspace has a probe");
+		return true;
+	}
+	new_key(keys[0]);
+	new_key(keys[2]);
+	memcpy(keys[1], c->static_key, AWG_KEY_LEN);
+	ret = c->ops->probe_peers(c->ifname, (const uint8_t(*)[AWG_KEY_LEN])keys, 1);
+	CHECK(ret == 0, "an absent key: %d, want 0", ret);
+	ret = c->ops->probe_peers(c->ifname, (const uint8_t(*)[AWG_KEY_LEN])keys + 1, 1);
+	CHECK(ret == 1, "the static peer's key: %d, want 1", ret);
+	ret = c->ops->probe_peers(c->ifname, (const uint8_t(*)[AWG_KEY_LEN])keys, 3);
+	CHECK(ret == 1, "absent, static, absent: %d, want 1", ret);
+	memcpy(keys[1], c->pubkey, AWG_KEY_LEN);
+	ret = c->ops->probe_peers(c->ifname, (const uint8_t(*)[AWG_KEY_LEN])keys, 3);
+	CHECK(ret == 0, "absent, the interface's own key, absent: %d, want 0", ret);
+	ret = c->ops->probe_peers("awgnosuchif0", (const uint8_t(*)[AWG_KEY_LEN])keys, 1);
+	CHECK(ret == -ENODEV, "a missing interface: %s, want ENODEV", strerror(-ret));
+	dev = get(c);
+	CHECK(dev, "no device");
+	CHECK(dev->n_peers == 1, "%zu peers after probing, want the static one only", dev->n_peers);
+	CHECK(!find(dev, keys[0]) && !find(dev, keys[2]), "a probe created a peer");
+	CHECK(static_unchanged(c, dev), "static peer changed by a probe");
+	for (int i = 0; i < N_TIMED; i++) {
+		double t0 = now();
+
+		CHECK(c->ops->probe_peers(c->ifname, (const uint8_t(*)[AWG_KEY_LEN])keys, 1) == 0,
+		      "timed probe");
+		t[i] = (now() - t0) * 1e3;
+	}
+	printf("# %s: one probe at %zu peers: median %.3f ms (%d runs)\n", c->backend, dev->n_peers,
+	       median(t, N_TIMED), N_TIMED);
+	wg_device_free(dev);
+	return true;
+fail:
+	wg_device_free(dev);
+	return false;
+}
+
 /* Median time of N_TIMED single SETs of new pool peers, in ms. */
 static bool time_sets(struct ctx *c, double *ms)
 {
@@ -447,6 +496,20 @@ static bool case_big_timing(struct ctx *c)
 	CHECK(time_sets(c, &ms), "timed SETs failed");
 	printf("# %s: one SET at %zu existing peers: median %.3f ms (%d runs)\n", c->backend, peers,
 	       ms, N_TIMED);
+	for (int i = 0; c->ops->probe_peers && i < N_DUMP_TIMED; i++) {
+		uint8_t key[AWG_KEY_LEN];
+		double t0;
+
+		new_key(key);
+		t0 = now();
+		CHECK(c->ops->probe_peers(c->ifname, (const uint8_t(*)[AWG_KEY_LEN]) & key, 1) == 0,
+		      "probe of a new key");
+		t[i] = (now() - t0) * 1e3;
+	}
+	if (c->ops->probe_peers)
+		printf("# %s: one probe of a new key at %zu peers: median %.3f ms (%d runs),"
+		       " against a dump's %.1f ms\n",
+		       c->backend, peers, median(t, N_DUMP_TIMED), N_DUMP_TIMED, c->dump_ms);
 	return true;
 fail:
 	return false;
@@ -572,6 +635,7 @@ static const struct {
     {"remove_absent", "REMOVE of an absent peer is not an error; static untouched",
      case_remove_absent},
     {"set_ips", "SET_IPS: exactly the given allowed IPs, never a new peer", case_set_ips},
+    {"probe", "probe_peers: a peer or not, with nothing changed", case_probe},
     {"outside", "100 peers outside the pool; SET timing", case_outside},
     {"big_add", "many peers added in one apply", case_big_add},
     {"big_dump", "the dump returns every peer with its allowed IP", case_big_dump},

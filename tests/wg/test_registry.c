@@ -280,6 +280,98 @@ static void rekey_limit_holds_within_a_batch(void **state)
 	assert_int_equal(registry_count(f->r), 1);
 }
 
+/* A peer "added with wg set" after the last dump: in the fake's interface,
+ * not in the registry's static peers. */
+static void add_behind_the_back(int keyn, const char *prefix)
+{
+	struct prefix6 pf;
+	const char *why;
+
+	assert_true(prefix6_parse(prefix, &pf, &why));
+	key_of(keyn, fake.extra[fake.n_extra].key);
+	fake.extra[fake.n_extra].ip = (struct wg_allowedip){.family = AF_INET6, .cidr = pf.len};
+	memcpy(fake.extra[fake.n_extra++].ip.addr, pf.addr, 16);
+}
+
+/* The attack: a static peer's key registered before the helper re-read its
+ * static peers. The new key is looked up first; the peer is found, learnt,
+ * and the registration refused without touching it. */
+static void new_key_of_a_static_peer_added_since_is_refused(void **state)
+{
+	struct fix *f = *state;
+	struct reg_answer a;
+
+	add_behind_the_back(50, "fd00:9::1/128");
+	assert_int_equal(reg(f, "1234", 50, &a), REG_KEY_STATIC);
+	assert_int_equal(fake.calls, 0);
+	assert_int_equal(fake.probes, 1);
+	assert_int_equal(fake.gets, 1); /* the probe said "maybe": a dump says who */
+	assert_int_equal(registry_count(f->r), 0);
+	assert_int_equal(registry_static_count(f->r), 1);
+	/* a new key that is nobody's: one lookup, no dump, registered */
+	assert_int_equal(reg(f, "1234", 51, &a), REG_OK);
+	assert_int_equal(fake.probes, 2);
+	assert_int_equal(fake.gets, 1);
+	/* its own key again: the registry set it, no lookup */
+	assert_int_equal(reg(f, "1234", 51, &a), REG_SAME);
+	assert_int_equal(fake.probes, 2);
+}
+
+/* Without a per-key lookup (userspace) the check is a dump; a static peer
+ * added since with an address in the pool is learnt from it as well. */
+static void new_key_is_checked_by_a_dump_without_lookup(void **state)
+{
+	struct fix *f = *state;
+	struct registry_config rc = {"wgtest", &fake_ops_dump, &f->conv,
+				     f->pat,   f->capacity,    f->table};
+	struct reg_answer a;
+
+	registry_free(f->r);
+	table_init(f->table, f->size, f->capacity);
+	assert_int_equal(registry_new(&rc, &f->r), 0);
+	registry_set_up(f->r, true);
+	add_behind_the_back(52, "fde3:25fb:7f6c:1::77/128");
+	assert_int_equal(reg(f, "1234", 52, &a), REG_KEY_STATIC);
+	assert_int_equal(fake.gets, 1);
+	/* learnt by that dump: refused before any other */
+	assert_int_equal(reg(f, "77", 53, &a), REG_ADDR_STATIC);
+	assert_int_equal(fake.gets, 1);
+	assert_int_equal(reg(f, "1234", 54, &a), REG_OK);
+	assert_int_equal(fake.gets, 2);
+	assert_int_equal(fake.probes, 0);
+	assert_int_equal(fake.calls, 1);
+}
+
+/* One lookup for a whole batch; a static key in it is refused, the others
+ * go on; an interface that cannot be read answers the batch 503. */
+static void new_keys_of_a_batch_are_checked_together(void **state)
+{
+	struct fix *f = *state;
+	uint8_t k[3][AWG_KEY_LEN];
+	struct reg_request q[3] = {{"1", k[0]}, {"2", k[1]}, {"3", k[2]}};
+	struct reg_answer a[3];
+
+	key_of(60, k[0]);
+	key_of(61, k[1]);
+	key_of(62, k[2]);
+	add_behind_the_back(61, "fd00:9::61/128");
+	registry_register_many(f->r, q, 3, 1000, a);
+	assert_int_equal(a[0].result, REG_OK);
+	assert_int_equal(a[1].result, REG_KEY_STATIC);
+	assert_int_equal(a[2].result, REG_OK);
+	assert_int_equal(fake.probes, 1);
+	assert_int_equal(fake.calls, 1);
+	assert_int_equal(fake.n, 2);
+	fake.probe_fail = -EIO;
+	key_of(63, k[0]);
+	q[0].cn = "4";
+	registry_register_many(f->r, q, 1, 1000, a);
+	assert_int_equal(a[0].result, REG_UNAVAILABLE);
+	assert_int_equal(fake.calls, 1);
+	assert_int_equal(registry_take_check(f->r), -EIO);
+	assert_int_equal(registry_count(f->r), 2);
+}
+
 static void key_of_another_name_is_refused(void **state)
 {
 	struct fix *f = *state;
@@ -747,6 +839,12 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(new_key_replaces_in_one_apply, setup, teardown),
 	    cmocka_unit_test_setup_teardown(rekey_within_interval_is_rate_limited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(rekey_limit_holds_within_a_batch, setup, teardown),
+	    cmocka_unit_test_setup_teardown(new_key_of_a_static_peer_added_since_is_refused, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(new_key_is_checked_by_a_dump_without_lookup, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(new_keys_of_a_batch_are_checked_together, setup,
+					    teardown),
 	    cmocka_unit_test_setup_teardown(key_of_another_name_is_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(interface_key_is_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(sync_flushes_pool_keeps_statics, setup, teardown),
