@@ -384,7 +384,9 @@ static bool depends(const struct registry *r, const struct pending *p, const str
  * static peer an operator added with wg set since the last re-read, whose
  * allowed IPs a SET would replace. So before the group's new keys are set
  * the interface is asked: ops->probe_peers where the backend can look a key
- * up (one lookup per key), else a dump. When one may be there, a dump
+ * up (one lookup per key); else, unless ops->unchanged says nobody touched
+ * the interface since the read the static peers come from (then a key that
+ * is not theirs is nobody's), a dump. When one may be there, a dump
  * re-learns the static peers and every registration of the group is checked
  * again, as if it came now; refused[i] marks those refused (answered).
  * 0, or -errno when the interface could not be read.
@@ -405,6 +407,8 @@ static int check_new_keys(struct registry *r, struct pending *g, size_t n, int64
 	if (r->cfg.ops->probe_peers)
 		ret =
 		    r->cfg.ops->probe_peers(r->cfg.ifname, (const uint8_t(*)[AWG_KEY_LEN])keys, k);
+	else if (r->cfg.ops->unchanged && r->dev_gen)
+		ret = r->cfg.ops->unchanged(r->cfg.ifname, r->dev_gen) == 1 ? 0 : 1;
 	if (ret <= 0)
 		return ret;
 	ret = r->cfg.ops->get_device(r->cfg.ifname, &dev);
@@ -719,6 +723,7 @@ int registry_sync(struct registry *r, const struct wg_device *dev)
 	statics_free(&r->st);
 	r->st = st;
 	memset(&st, 0, sizeof(st));
+	r->dev_gen = dev->gen;
 	r->has_iface_key = iface_key != NULL;
 	if (iface_key)
 		memcpy(r->iface_key, iface_key, AWG_KEY_LEN);
@@ -766,6 +771,7 @@ int registry_update(struct registry *r, const struct wg_device *dev)
 			 st.n_peers == 1 ? "" : "s", r->st.n_peers);
 	statics_free(&r->st);
 	r->st = st;
+	r->dev_gen = dev->gen;
 	r->has_iface_key = (dev->flags & WG_DEVICE_HAS_PUBLIC_KEY) != 0;
 	if (r->has_iface_key)
 		memcpy(r->iface_key, dev->public_key, AWG_KEY_LEN);

@@ -31,6 +31,7 @@ struct registry {
 	bool keep_peers;    /* --keep-peers */
 	uint32_t min_rekey; /* --min-rekey-interval, seconds; 0 = off */
 	int check;	    /* -errno of the last failed apply */
+	uint64_t dev_gen;   /* the read static peers were last learnt from (wg_device.gen) */
 };
 
 bool registry_is_ours(const struct registry *r, const uint8_t key[AWG_KEY_LEN]);

@@ -34,6 +34,7 @@ struct wg_device {
 	uint16_t listen_port;
 	struct wg_peer *peers;
 	size_t n_peers;
+	uint64_t gen;		/* which read this was, for ops->unchanged; 0: none */
 };
 
 enum wg_change_op {
@@ -72,6 +73,12 @@ struct wg_ops {
 	 * 1: one may be (a dump tells which); -errno. NULL when the backend can
 	 * only tell from a whole dump (userspace: UAPI has no per-peer get). */
 	int (*probe_peers)(const char *ifname, const uint8_t (*keys)[AWG_KEY_LEN], size_t n);
+	/* For a backend without probe_peers: 1 when nobody but this process has
+	 * talked to the interface since the read that returned the device with
+	 * this gen, so it is as that read found it but for this process's own
+	 * changes; 0 when it may have changed or the backend cannot tell (then
+	 * a dump tells). One stat(), no I/O with the daemon. NULL: always 0. */
+	int (*unchanged)(const char *ifname, uint64_t gen);
 };
 
 extern const struct wg_ops wg_kernel_ops;

@@ -58,5 +58,32 @@ expect_match "the refusals are logged as key_static" "refused CN '771' name 771 
 	"$(cat "$HLOG")"
 # A new device's key is checked too, and still registers.
 expect_eq "a new device registers as ever" "200 ok" "$(reply_of 1234 "$(newkey)")"
+
+# The userspace backend reads the interface again only when another process
+# connected to its UAPI socket since the last read. A connection made before
+# that read and used after it must count too: a UAPI client holds one open
+# across a registration (which reads the interface), then adds a static peer
+# through it, and that key is registered at once.
+coproc HOLD { ip netns exec "$NS" python3 -u -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+print("connected")
+key, ips = sys.stdin.readline().split()
+s.sendall(("set=1\npublic_key=%s\nallowed_ip=%s\n\n" % (key, ips)).encode())
+print(s.recv(100).decode().split()[0])
+sys.stdin.readline()
+' "/var/run/wireguard/$IF.sock"; }
+on_exit "kill $HOLD_PID"
+read -r -t 5 line <&"${HOLD[0]}"
+expect_eq "a UAPI client holds a connection open" connected "$line"
+expect_eq "a registration while it is open" "200 ok" "$(reply_of 1235 "$(newkey)")"
+S=$(newkey)
+echo "$(printf '%s' "$S" | base64 -d | od -An -tx1 | tr -d ' \n') fd00:9::99/128" >&"${HOLD[1]}"
+read -r -t 5 line <&"${HOLD[0]}"
+expect_eq "... then adds a static peer through it" errno=0 "$line"
+expect_eq "that static peer's key, registered at once: 409" "409 key_static" "$(reply_of 779 "$S")"
+expect_eq "... its allowed IP untouched" "fd00:9::99/128" "$(allowed_ips "$S")"
+echo >&"${HOLD[1]}"
 check "SIGTERM: exit 0" stop_helper
 done_testing
