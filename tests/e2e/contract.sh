@@ -160,6 +160,42 @@ contract_refusals() {
 	expect_eq "$LAB_WEB: ... and changes nothing" "$before" "$(lab_wg_state)"
 }
 
+# conf/nginx-autowg.conf and conf/lighttpd-autowg.conf allow each client
+# certificate 10 requests a minute in bursts of 10: a device past that gets
+# 429 with Retry-After from the web server, and autowg never sees the
+# request; other devices are not limited, and the helper's own 429 still
+# comes through as it is. (Caddy 2.6.2 has no such limit: README.)
+contract_request_limit() {
+	local cn=${LAB_CN[4]} codes='' i n200 out hdr k4 c3 k3
+	local crt=$LAB_PKI/dev-$cn.crt key=$LAB_PKI/dev-$cn.key
+	k4=$(wg genkey | wg pubkey)
+	n200=$(grep -c "register $cn " "$LAB/helper.log")
+	for i in $(seq 15); do
+		codes="$codes $(lab_curl 4 --cert "$crt" --key "$key" -o /dev/null -w '%{http_code}' \
+			-H 'Content-Type: text/plain' --data-binary "$k4" "$(lab_register_url)")"
+	done
+	expect_match "$LAB_WEB: 15 requests in a row from one certificate: 429 after the burst" \
+		"^( 200)+( 429)+$" "$codes"
+	hdr=$(lab_curl 4 --cert "$crt" --key "$key" -D - -o "$LAB/limited.body" -H 'Content-Type: text/plain' \
+		--data-binary "$k4" "$(lab_register_url)" | tr -d '\r')
+	expect_match "$LAB_WEB: the 429 says when to come back (Retry-After: at most 6 s)" \
+		"^[Rr]etry-[Aa]fter: [1-6]$" "$hdr"
+	expect_eq "$LAB_WEB: ... and why" "too many requests from this certificate" "$(cat "$LAB/limited.body")"
+	expect_eq "$LAB_WEB: the limited requests never reached the helper" \
+		$((n200 + $(printf '%s\n' $codes | grep -c 200))) "$(grep -c "register $cn " "$LAB/helper.log")"
+	c3=(--cert "$LAB_PKI/dev-${LAB_CN[3]}.crt" --key "$LAB_PKI/dev-${LAB_CN[3]}.key"
+		-H 'Content-Type: text/plain' "$(lab_register_url)")
+	k3=$(wg genkey | wg pubkey)
+	out=$(lab_curl 3 "${c3[@]}" -o /dev/null -w '%{http_code}' --data-binary "$k3")
+	expect_eq "$LAB_WEB: another certificate is not limited (a new key: 200)" 200 "$out"
+	# Another new key at once: the helper's 429, passed through as it is.
+	hdr=$(lab_curl 3 "${c3[@]}" -D - -o "$LAB/rekey.body" --data-binary "$(wg genkey | wg pubkey)" |
+		tr -d '\r')
+	expect_match "$LAB_WEB: the helper's 429 comes through" "^HTTP/[0-9.]+ 429" "$hdr"
+	expect_match "$LAB_WEB: ... with the helper's reason" "^key changed too recently: retry in [1-5] s$" \
+		"$(cat "$LAB/rekey.body")"
+}
+
 # lab_contract: everything above, in order.
 lab_contract() {
 	contract_register
