@@ -40,6 +40,7 @@
 #define WG_NL_RECV_MAX	 65536 /* receive buffer; kernel dump skbs are at most 32 KiB */
 #define WG_NL_TIMEOUT_MS 5000  /* each receive; the kernel always answers, this is a seatbelt */
 #define WG_DUMP_RETRIES	 8     /* interrupted dumps before giving up with -EAGAIN */
+#define WG_NL_ERRNO_MAX	 4095  /* a reply's error beyond -this is no errno: malformed */
 #define WG_PROBE_CHUNK	 128   /* keys per probe message: ~60 bytes each */
 
 struct wgnl_ctx {
@@ -126,7 +127,7 @@ static int wgnl_one(struct wgnl_ctx *ctx, struct nlmsghdr *nlh, bool dump, msg_f
 			return -EPROTO;
 		err = nlmsg_data(nlh);
 		/* An ack (0) ends a set; a dump ends only with NLMSG_DONE. */
-		if (err->error > 0 || (dump && !err->error))
+		if (err->error > 0 || err->error < -WG_NL_ERRNO_MAX || (dump && !err->error))
 			return -EPROTO;
 		return err->error;
 	case NLMSG_DONE:
@@ -138,7 +139,7 @@ static int wgnl_one(struct wgnl_ctx *ctx, struct nlmsghdr *nlh, bool dump, msg_f
 
 			memcpy(&e, nlmsg_data(nlh), sizeof(e));
 			if (e < 0)
-				return e;
+				return e < -WG_NL_ERRNO_MAX ? -EPROTO : e;
 		}
 		return 0;
 	case NLMSG_OVERRUN:
