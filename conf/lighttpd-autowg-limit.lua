@@ -28,6 +28,12 @@ local stats = lighty.server.plugin_stats
 local key = "autowg.limit." .. serial
 local due = math.max(stats[key] or 0, now) + INTERVAL
 if due - now > BURST * INTERVAL then
+	-- The body first: over HTTP/2 an answer while it is still coming ends
+	-- the stream with an error instead of the 429 (lighttpd runs this
+	-- again once it is read; nothing was counted yet).
+	if not r.req_body.collect then
+		return lighty.RESTART_REQUEST
+	end
 	local wait = due - now - BURST * INTERVAL
 	r.resp_header["Retry-After"] = tostring(wait)
 	r.resp_header["Content-Type"] = "text/plain"
