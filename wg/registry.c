@@ -452,7 +452,6 @@ static void commit(struct registry *r, struct pending *g, size_t n, struct wg_ch
 
 		if (refused[i])
 			continue;
-
 		if (p->owner != HINDEX_NONE && !p->same &&
 		    !key_equal(r->slot[p->owner].key, p->q->key)) {
 			memset(&ch[m], 0, sizeof(ch[m]));

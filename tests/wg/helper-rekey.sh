@@ -13,7 +13,7 @@ K0=$(newkey)
 expect_eq "first registration: 200 ok" "200 ok" "$(reply_of 1234 "$K0")"
 before=$(dump_stable)
 got='' changed=0
-for i in $(seq 20); do
+for _ in $(seq 20); do
 	r=$(reply_of 1234 "$(newkey)")
 	got="$got${got:+,}$r"
 	[ "$r" = "200 replaced" ] && changed=$((changed + 1))
