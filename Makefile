@@ -134,7 +134,7 @@ FUZZ_CFLAGS = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,u
 # Each harness links only what its part links: the trust boundaries hold here too.
 FUZZ_CORE = $(patsubst %,$(B)/fuzz/fuzz_%,dn key table convert pattern)
 FUZZ_FCGI = $(patsubst %,$(B)/fuzz/fuzz_%,cert request)
-FUZZ_WG	  = $(patsubst %,$(B)/fuzz/fuzz_%,frames routes)
+FUZZ_WG	  = $(patsubst %,$(B)/fuzz/fuzz_%,frames routes uapi netlink)
 
 $(FUZZ_CORE): $(B)/fuzz/%: $(B)/obj/tests/fuzz/%.o $(B)/libcore.a
 	@mkdir -p $(@D)

@@ -87,11 +87,12 @@ WG_PIDS=$(pgrep -x -f "wireguard-go $IF")
 [ -n "$WG_PIDS" ] || { echo "bench: no wireguard-go process for $IF" >&2; exit 1; }
 
 HPID="" HELPER_PIDS=""
+# register.lua gives known names new keys back to back: no --min-rekey-interval.
 start_helper() { # LOGFILE
 	rm -f "$SOCK"
 	ip netns exec "$NS" "$HELPER" --pool "$POOL" --route "$ROUTE" --endpoint vpn.example.com \
 		--converter metans --max-peers $((BIG + 20000)) --socket "$SOCK" \
-		--socket-group nogroup "$IF" 2>>"$1" &
+		--socket-group nogroup --min-rekey-interval 0 "$IF" 2>>"$1" &
 	HPID=$! HELPER_PIDS=$!
 	on_exit "kill $HPID"
 }
@@ -186,10 +187,11 @@ json_loop() { local i; for i in 1 2 3 4 5 6; do curl -s -o /dev/null -u "$AUTH" 
 
 peers() { ip netns exec "$NS" wg show "$IF" peers | wc -l; }
 # fill N PREFIX [START]: N registrations of new names PREFIX<START..>
-# straight into the helper's socket.
+# straight into the helper's socket, 64 at a time (each batch of new keys
+# costs the helper one dump of wireguard-go: one at a time would take hours).
 fill() {
 	local out
-	out=$("$CALL" "$SOCK" bench "$1" "$2" "${3:-0}") || { echo "bench: fill failed: $out" >&2; exit 1; }
+	out=$("$CALL" "$SOCK" fill "$1" "$2" "${3:-0}") || { echo "bench: fill failed: $out" >&2; exit 1; }
 }
 probe() { # URL: one registration must answer 200
 	local code

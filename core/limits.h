@@ -25,5 +25,6 @@
 #define AWG_METANS_POOL_MAXLEN 120 /* metans: at least 8 host bits */
 #define AWG_PATTERN_MATCH_LIMIT 1000000 /* PCRE2 match limit: bounds backtracking */
 #define AWG_NODE_ID_MAX	     15	 /* --node-id: at most 16 concentrators in a cluster */
+#define AWG_REKEY_INTERVAL_MAX 86400 /* --min-rekey-interval, seconds (so Retry-After too) */
 
 #endif

@@ -17,7 +17,7 @@
 #include <stdint.h>
 #include "limits.h"
 
-#define PROTO_VERSION	       2
+#define PROTO_VERSION	       3
 #define HELPER_SOCKET_DEFAULT  "/run/autowg/helper.sock"
 #define AWG_REASON_MAX	       127
 
@@ -39,7 +39,8 @@
 	X(REG_ADDR_IFACE, 409, "addr_iface", "address is configured on the interface")                           \
 	X(REG_BAD_NAME, 422, "bad_name", "name cannot be mapped to an address")                                \
 	X(REG_FULL, 503, "full", "registration table is full")                                             \
-	X(REG_UNAVAILABLE, 503, "unavailable", "WireGuard interface unavailable")
+	X(REG_UNAVAILABLE, 503, "unavailable", "WireGuard interface unavailable")                   \
+	X(REG_RATE_LIMITED, 429, "rate_limited", "key changed too recently")
 
 enum reg_result {
 #define X(id, status, name, reason) id,
@@ -86,6 +87,7 @@ struct msg_register {
 struct msg_register_reply {
 	uint32_t type;	      /* MSG_REGISTER_REPLY */
 	uint32_t result;      /* enum reg_result */
+	uint32_t retry_after; /* REG_RATE_LIMITED: seconds until a new key is taken, else 0 */
 	uint8_t addr[16];     /* the device's address when the status is 200 */
 	char name[AWG_NAME_MAX + 1]; /* the name the CN mapped to, or "" */
 	char reason[AWG_REASON_MAX + 1]; /* one line, NUL-terminated */

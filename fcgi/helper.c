@@ -342,7 +342,9 @@ int helper_register(struct helper *h, const char *cn, const uint8_t key[AWG_KEY_
 	if (err)
 		return err;
 	if (out->result >= REG_RESULT_COUNT || !proto_string_ok(out->name, sizeof(out->name)) ||
-	    !proto_string_ok(out->reason, sizeof(out->reason)) || !old_key_ok(out)) {
+	    !proto_string_ok(out->reason, sizeof(out->reason)) || !old_key_ok(out) ||
+	    out->retry_after > AWG_REKEY_INTERVAL_MAX ||
+	    (out->result == REG_RATE_LIMITED) != (out->retry_after > 0)) {
 		fcgi_log(LOG_ERR, "helper sent a malformed register reply");
 		helper_close(h);
 		return -EPROTO;

@@ -136,6 +136,9 @@ void handle_register(struct trust *trust, struct helper *h, const struct table_s
 	audit_reply(&out->audit, &reply);
 	status = reg_result_status(reply.result);
 	if (status != 200) {
+		/* a 429 says when to come back (RFC 9110 Retry-After) */
+		if (reply.result == REG_RATE_LIMITED)
+			out->retry_after = reply.retry_after;
 		response_text(out, status,
 			      one_line(reply.reason, AWG_REASON_MAX)
 				  ? reply.reason

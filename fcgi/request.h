@@ -72,6 +72,7 @@ struct response {
 	const char *content_type;
 	const char *allow;     /* value of an Allow header, or NULL */
 	bool www_authenticate; /* add WWW-Authenticate: Basic realm="autowg" */
+	unsigned retry_after;  /* seconds for a Retry-After header, 0 = none */
 	bool head;	       /* HEAD: every header, no body */
 	char *body;	       /* malloc'd, owned; body_len bytes */
 	size_t body_len;

@@ -21,6 +21,7 @@ static const struct {
     {411, "Length Required"},
     {413, "Content Too Large"},
     {422, "Unprocessable Content"},
+    {429, "Too Many Requests"},
     {503, "Service Unavailable"},
 };
 
@@ -71,15 +72,18 @@ void response_text(struct response *out, int status, const char *reason)
 int response_header(const struct response *r, char *buf, size_t size)
 {
 	const char *text = status_text(r->status);
+	char retry[sizeof("Retry-After: 4294967295\r\n")] = "";
 	int n;
 
 	if (!text || !r->content_type)
 		return -1;
-	n = snprintf(buf, size,
-		     "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s%s%s\r\n",
-		     r->status, text, r->content_type, r->body_len, r->allow ? "Allow: " : "",
-		     r->allow ? r->allow : "", r->allow ? "\r\n" : "",
-		     r->www_authenticate ? "WWW-Authenticate: Basic realm=\"autowg\"\r\n" : "");
+	if (r->retry_after)
+		snprintf(retry, sizeof(retry), "Retry-After: %u\r\n", r->retry_after);
+	n = snprintf(
+	    buf, size, "Status: %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%s%s%s%s%s\r\n",
+	    r->status, text, r->content_type, r->body_len, r->allow ? "Allow: " : "",
+	    r->allow ? r->allow : "", r->allow ? "\r\n" : "",
+	    r->www_authenticate ? "WWW-Authenticate: Basic realm=\"autowg\"\r\n" : "", retry);
 	return n < 0 || (size_t)n >= size ? -1 : n;
 }
 

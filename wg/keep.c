@@ -122,7 +122,7 @@ int keep_plan(struct registry *r, const struct wg_device *dev, const struct stat
 		const struct wg_peer *p = &dev->peers[i];
 
 		why[i] = "--keep-peers is off";
-		if (registry_is_ours(r, p->key) || !peer_in_pool(p, &r->cfg.conv->pool))
+		if (registry_is_ours(r, p->key) || !peer_pool_only(p, &r->cfg.conv->pool))
 			continue;
 		if (!r->keep_peers)
 			continue;
@@ -151,7 +151,7 @@ void keep_apply(struct registry *r, const struct wg_device *dev, const char **wh
 		const struct wg_peer *p = &dev->peers[i];
 		char k[AWG_KEY_B64_LEN + 1], a[AWG_ADDR_TEXT_MAX + 1];
 
-		if (registry_is_ours(r, p->key) || !peer_in_pool(p, &r->cfg.conv->pool))
+		if (registry_is_ours(r, p->key) || !peer_pool_only(p, &r->cfg.conv->pool))
 			continue;
 		if (why[i]) {
 			log_flushed(p, r->keep_peers ? why[i] : NULL);

@@ -40,6 +40,8 @@
 #define WG_NL_RECV_MAX	 65536 /* receive buffer; kernel dump skbs are at most 32 KiB */
 #define WG_NL_TIMEOUT_MS 5000  /* each receive; the kernel always answers, this is a seatbelt */
 #define WG_DUMP_RETRIES	 8     /* interrupted dumps before giving up with -EAGAIN */
+#define WG_NL_ERRNO_MAX	 4095  /* a reply's error beyond -this is no errno: malformed */
+#define WG_PROBE_CHUNK	 128   /* keys per probe message: ~60 bytes each */
 
 struct wgnl_ctx {
 	struct nl_sock *sk;
@@ -125,7 +127,7 @@ static int wgnl_one(struct wgnl_ctx *ctx, struct nlmsghdr *nlh, bool dump, msg_f
 			return -EPROTO;
 		err = nlmsg_data(nlh);
 		/* An ack (0) ends a set; a dump ends only with NLMSG_DONE. */
-		if (err->error > 0 || (dump && !err->error))
+		if (err->error > 0 || err->error < -WG_NL_ERRNO_MAX || (dump && !err->error))
 			return -EPROTO;
 		return err->error;
 	case NLMSG_DONE:
@@ -137,7 +139,7 @@ static int wgnl_one(struct wgnl_ctx *ctx, struct nlmsghdr *nlh, bool dump, msg_f
 
 			memcpy(&e, nlmsg_data(nlh), sizeof(e));
 			if (e < 0)
-				return e;
+				return e < -WG_NL_ERRNO_MAX ? -EPROTO : e;
 		}
 		return 0;
 	case NLMSG_OVERRUN:
@@ -149,26 +151,51 @@ static int wgnl_one(struct wgnl_ctx *ctx, struct nlmsghdr *nlh, bool dump, msg_f
 	return ret < 0 ? ret : 1;
 }
 
+/* What a reply must match: our request's sequence number and port, and
+ * whether it was a dump (which ends with NLMSG_DONE, not an ack). */
+struct wgnl_want {
+	uint32_t seq, port;
+	bool dump;
+};
+
+/* One datagram of the reply, n bytes in ctx->rbuf: its messages that are
+ * ours go to wgnl_one. 1 = more to come, 0 = done, or -errno. */
+static int wgnl_datagram(struct wgnl_ctx *ctx, size_t n, const struct wgnl_want *w, msg_fn fn,
+			 void *arg, bool *intr)
+{
+	struct nlmsghdr *nlh = (struct nlmsghdr *)ctx->rbuf;
+	int rem, ret;
+
+	for (rem = (int)n; nlmsg_ok(nlh, rem); nlh = nlmsg_next(nlh, &rem)) {
+		/* Left over from an earlier request on this socket: not ours. */
+		if (nlh->nlmsg_seq != w->seq || nlh->nlmsg_pid != w->port)
+			continue;
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+			*intr = true;
+		ret = wgnl_one(ctx, nlh, w->dump, fn, arg);
+		if (ret <= 0)
+			return ret;
+	}
+	return rem ? -EPROTO : 1;
+}
+
 /* Send msg and read its whole reply, handing each family message to fn.
  * *intr is set when any message carried NLM_F_DUMP_INTR; the reply is still
  * read to its end so the socket stays usable. 0 or -errno. */
 static int wgnl_transact(struct wgnl_ctx *ctx, struct nl_msg *msg, msg_fn fn, void *arg, bool *intr)
 {
 	int fd = nl_socket_get_fd(ctx->sk);
-	uint32_t seq, port;
-	bool dump;
+	struct wgnl_want w;
 	int ret;
 
 	ret = nl_send_auto(ctx->sk, msg);
 	if (ret < 0)
 		return wgnl_errno(ret);
-	seq = nlmsg_hdr(msg)->nlmsg_seq;
-	port = nl_socket_get_local_port(ctx->sk);
-	dump = nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP;
+	w.seq = nlmsg_hdr(msg)->nlmsg_seq;
+	w.port = nl_socket_get_local_port(ctx->sk);
+	w.dump = nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP;
 	for (;;) {
 		ssize_t n = recv(fd, ctx->rbuf, WG_NL_RECV_MAX, MSG_TRUNC);
-		struct nlmsghdr *nlh = (struct nlmsghdr *)ctx->rbuf;
-		int rem;
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -176,18 +203,9 @@ static int wgnl_transact(struct wgnl_ctx *ctx, struct nl_msg *msg, msg_fn fn, vo
 			return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
 		if (n > WG_NL_RECV_MAX)
 			return -EMSGSIZE;
-		for (rem = (int)n; nlmsg_ok(nlh, rem); nlh = nlmsg_next(nlh, &rem)) {
-			/* Left over from an earlier request on this socket: not ours. */
-			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != port)
-				continue;
-			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-				*intr = true;
-			ret = wgnl_one(ctx, nlh, dump, fn, arg);
-			if (ret <= 0)
-				return ret;
-		}
-		if (rem)
-			return -EPROTO;
+		ret = wgnl_datagram(ctx, (size_t)n, &w, fn, arg, intr);
+		if (ret <= 0)
+			return ret;
 	}
 }
 
@@ -355,45 +373,80 @@ static int kernel_get_device(const char *ifname, struct wg_device **out)
 	return ret == -EOPNOTSUPP ? -EPROTONOSUPPORT : ret;
 }
 
-/* One peer entry; on -EMSGSIZE nothing of it stays in msg. */
-static int put_change(struct nl_msg *msg, const struct wg_change *ch)
+/* One allowed IP into msg; on -EMSGSIZE nothing of it stays. */
+static int put_ip(struct nl_msg *msg, const struct wg_allowedip *a)
 {
-	struct nlattr *peer, *ips, *ip;
-	bool set = ch->op == WG_CHANGE_SET;
+	struct nlattr *ip = nla_nest_start(msg, NLA_F_NESTED);
+	int len = a->family == AF_INET ? 4 : 16;
 
+	if (!ip)
+		return -EMSGSIZE;
+	if (nla_put_u16(msg, WGALLOWEDIP_A_FAMILY, a->family) < 0 ||
+	    nla_put(msg, WGALLOWEDIP_A_IPADDR, len, a->addr) < 0 ||
+	    nla_put_u8(msg, WGALLOWEDIP_A_CIDR_MASK, a->cidr) < 0) {
+		nla_nest_cancel(msg, ip);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, ip);
+	return 0;
+}
+
+/* One peer entry of change ch, its allowed IPs from *next on. 0: all of it
+ * is in msg; 1: msg is full after some of its IPs (*next says where the next
+ * message goes on, without replacing the ones sent); -EMSGSIZE: nothing of
+ * it fits, nothing stays. A SET_IPS is never a SET: UPDATE_ONLY. */
+static int put_change(struct nl_msg *msg, const struct wg_change *ch, uint32_t *next)
+{
+	struct wg_allowedip set = {.family = AF_INET6, .cidr = 128};
+	const struct wg_allowedip *ips = ch->ips;
+	uint32_t n = ch->n_ips, flags = WGPEER_F_UPDATE_ONLY, first = *next;
+	struct nlattr *peer, *nest;
+
+	if (ch->op == WG_CHANGE_SET) {
+		memcpy(set.addr, ch->addr, 16);
+		ips = &set;
+		n = 1;
+		flags = 0;
+	} else if (ch->op == WG_CHANGE_REMOVE) {
+		n = 0;
+		flags = WGPEER_F_REMOVE_ME;
+	}
+	if (n && !first)
+		flags |= WGPEER_F_REPLACE_ALLOWEDIPS;
 	/* The kernel parses each entry with nla_parse_nested(): NLA_F_NESTED is required. */
 	peer = nla_nest_start(msg, NLA_F_NESTED);
 	if (!peer)
 		return -EMSGSIZE;
 	if (nla_put(msg, WGPEER_A_PUBLIC_KEY, AWG_KEY_LEN, ch->key) < 0 ||
-	    nla_put_u32(msg, WGPEER_A_FLAGS,
-			set ? WGPEER_F_REPLACE_ALLOWEDIPS : WGPEER_F_REMOVE_ME))
+	    nla_put_u32(msg, WGPEER_A_FLAGS, flags) < 0)
 		goto full;
-	if (set) {
-		ips = nla_nest_start(msg, NLA_F_NESTED | WGPEER_A_ALLOWEDIPS);
-		if (!ips || !(ip = nla_nest_start(msg, NLA_F_NESTED)))
+	if (n) {
+		nest = nla_nest_start(msg, NLA_F_NESTED | WGPEER_A_ALLOWEDIPS);
+		if (!nest)
 			goto full;
-		if (nla_put_u16(msg, WGALLOWEDIP_A_FAMILY, AF_INET6) < 0 ||
-		    nla_put(msg, WGALLOWEDIP_A_IPADDR, 16, ch->addr) < 0 ||
-		    nla_put_u8(msg, WGALLOWEDIP_A_CIDR_MASK, 128) < 0)
+		while (*next < n && put_ip(msg, &ips[*next]) == 0)
+			(*next)++;
+		if (*next == first)
 			goto full;
-		nla_nest_end(msg, ip);
-		nla_nest_end(msg, ips);
+		nla_nest_end(msg, nest);
 	}
 	nla_nest_end(msg, peer);
-	return 0;
+	return *next < n ? 1 : 0;
 full:
+	*next = first;
 	nla_nest_cancel(msg, peer);
 	return -EMSGSIZE;
 }
 
-/* One WG_CMD_SET_DEVICE with as many changes from *i on as fit. */
+/* One WG_CMD_SET_DEVICE with as many changes from *i (its IPs from *ip) on
+ * as fit. */
 static int apply_some(struct wgnl_ctx *ctx, const char *ifname, const struct wg_change *changes,
-		      size_t n, size_t *i)
+		      size_t n, size_t *i, uint32_t *ip)
 {
 	struct nl_msg *msg;
 	struct nlattr *peers;
 	size_t first = *i;
+	uint32_t first_ip = *ip;
 	bool intr = false;
 	int ret = -ENOMEM;
 
@@ -403,10 +456,12 @@ static int apply_some(struct wgnl_ctx *ctx, const char *ifname, const struct wg_
 	peers = nla_nest_start(msg, NLA_F_NESTED | WGDEVICE_A_PEERS);
 	if (!peers)
 		goto out;
-	while (*i < n && put_change(msg, &changes[*i]) == 0)
+	while (*i < n && (ret = put_change(msg, &changes[*i], ip)) == 0) {
 		(*i)++;
-	ret = -EMSGSIZE; /* cannot happen: one change is ~100 bytes */
-	if (*i == first)
+		*ip = 0;
+	}
+	ret = -EMSGSIZE; /* cannot happen: one change or one allowed IP is ~100 bytes */
+	if (*i == first && *ip == first_ip)
 		goto out;
 	nla_nest_end(msg, peers);
 	ret = wgnl_transact(ctx, msg, NULL, NULL, &intr);
@@ -419,19 +474,83 @@ static int kernel_apply(const char *ifname, const struct wg_change *changes, siz
 {
 	struct wgnl_ctx ctx;
 	size_t i = 0;
+	uint32_t ip = 0;
 	int ret;
 
-	/* Refuse a bad list before any of it reaches the interface. */
-	for (size_t k = 0; k < n; k++)
-		if (changes[k].op != WG_CHANGE_SET && changes[k].op != WG_CHANGE_REMOVE)
-			return -EINVAL;
+	if (!wg_changes_ok(changes, n))
+		return -EINVAL;
 	if (n == 0)
 		return 0;
 	ret = wgnl_open(ifname, &ctx);
 	if (ret < 0)
 		return ret;
 	while (ret == 0 && i < n)
-		ret = apply_some(&ctx, ifname, changes, n, &i);
+		ret = apply_some(&ctx, ifname, changes, n, &i, &ip);
+	wgnl_close(&ctx);
+	return ret == -EOPNOTSUPP ? -EPROTONOSUPPORT : ret;
+}
+
+/*
+ * The kernel has no per-peer get (WG_CMD_GET_DEVICE dumps the whole device),
+ * but its set_peer() looks the key up first, and with WGPEER_F_UPDATE_ONLY
+ * skips an absent peer at once, successfully. For a present one it goes on
+ * to the allowed IPs; one without WGALLOWEDIP_A_IPADDR fails it with
+ * -EINVAL before anything was changed (no REPLACE_ALLOWEDIPS, no key, no
+ * endpoint asked for). So a SET_DEVICE of such entries answers 0 when none
+ * of the keys is a peer, -EINVAL when one is, and changes nothing either way
+ * (it only restarts concurrent dumps). A kernel that refused the probe for
+ * another reason would answer -EINVAL too: "may be", which the caller
+ * settles with a dump, so the probe can cost a dump but never hide a peer.
+ */
+static int probe_some(struct wgnl_ctx *ctx, const char *ifname, const uint8_t (*keys)[AWG_KEY_LEN],
+		      size_t n)
+{
+	struct nlattr *peers, *peer, *ips, *ip;
+	struct nl_msg *msg;
+	bool intr = false;
+	int ret = -EMSGSIZE;
+
+	msg = wg_msg(ctx, WG_NL_MSG_MAX, 0, WG_CMD_SET_DEVICE, ifname);
+	if (!msg)
+		return -ENOMEM;
+	peers = nla_nest_start(msg, NLA_F_NESTED | WGDEVICE_A_PEERS);
+	if (!peers)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		peer = nla_nest_start(msg, NLA_F_NESTED);
+		if (!peer || nla_put(msg, WGPEER_A_PUBLIC_KEY, AWG_KEY_LEN, keys[i]) < 0 ||
+		    nla_put_u32(msg, WGPEER_A_FLAGS, WGPEER_F_UPDATE_ONLY) < 0 ||
+		    !(ips = nla_nest_start(msg, NLA_F_NESTED | WGPEER_A_ALLOWEDIPS)) ||
+		    !(ip = nla_nest_start(msg, NLA_F_NESTED)) ||
+		    nla_put_u16(msg, WGALLOWEDIP_A_FAMILY, AF_INET6) < 0 ||
+		    nla_put_u8(msg, WGALLOWEDIP_A_CIDR_MASK, 128) < 0)
+			goto out;
+		nla_nest_end(msg, ip);
+		nla_nest_end(msg, ips);
+		nla_nest_end(msg, peer);
+	}
+	nla_nest_end(msg, peers);
+	ret = wgnl_transact(ctx, msg, NULL, NULL, &intr);
+	if (ret == -EINVAL)
+		ret = 1;
+out:
+	nlmsg_free(msg);
+	return ret;
+}
+
+static int kernel_probe_peers(const char *ifname, const uint8_t (*keys)[AWG_KEY_LEN], size_t n)
+{
+	struct wgnl_ctx ctx;
+	int ret;
+
+	if (n == 0)
+		return 0;
+	ret = wgnl_open(ifname, &ctx);
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; ret == 0 && i < n; i += WG_PROBE_CHUNK)
+		ret = probe_some(&ctx, ifname, keys + i,
+				 n - i < WG_PROBE_CHUNK ? n - i : WG_PROBE_CHUNK);
 	wgnl_close(&ctx);
 	return ret == -EOPNOTSUPP ? -EPROTONOSUPPORT : ret;
 }
@@ -440,4 +559,5 @@ const struct wg_ops wg_kernel_ops = {
     .name = "kernel",
     .get_device = kernel_get_device,
     .apply = kernel_apply,
+    .probe_peers = kernel_probe_peers,
 };

@@ -29,11 +29,15 @@
 #define PATTERN_ERR_MAX	  256
 #define EXPIRE_AFTER_MIN  1	   /* --expire-after, seconds: tests use a few */
 #define EXPIRE_AFTER_MAX  31536000 /* a year */
+/* --min-rekey-interval: a device makes a new key when it boots or its tunnel
+ * went stale, about once a minute at most; a name changing keys faster is a
+ * loop (a cloned image, a script) costing WireGuard a peer change each time. */
+#define MIN_REKEY_DEFAULT 5
 
 struct options {
 	const char *pool, *route, *endpoint, *http_prefix, *cn_pattern, *converter, *template;
 	const char *socket, *socket_group, *backend, *ifname;
-	uint32_t keepalive, max_peers, expire_after, node_id;
+	uint32_t keepalive, max_peers, expire_after, node_id, min_rekey;
 	int64_t fresh_offset;
 	bool has_node_id;
 	bool keep_peers, metrics_per_peer, install_routes;
@@ -45,9 +49,10 @@ static const char usage_text[] =
     "The privileged half of autowg: owns the WireGuard INTERFACE, assigns each\n"
     "device its address and serves the unprivileged FastCGI responders.\n"
     "\n"
-    "  --pool P               IPv6 prefix the device addresses come from; every\n"
-    "                         peer with an allowed IP inside it is removed at start\n"
-    "                         (unless --keep-peers)\n"
+    "  --pool P               IPv6 prefix the device addresses come from; at start\n"
+    "                         every peer whose allowed IPs all lie inside it is\n"
+    "                         removed (unless --keep-peers), and a static peer\n"
+    "                         with some inside loses those, nothing else\n"
     "  --route R              IPv6 prefix devices route through the tunnel; holds P\n"
     "  --endpoint HOST        host name or address devices connect to; the port is\n"
     "                         read from the interface\n"
@@ -72,6 +77,11 @@ static const char usage_text[] =
     "                         instead of removing them\n"
     "  --expire-after SECONDS remove a registered peer quiet (no handshake, no\n"
     "                         bytes received) for that long, %u..%u (default off)\n"
+    "  --min-rekey-interval SECONDS\n"
+    "                         a device name takes a new key at most once in that\n"
+    "                         time, 0..%u; sooner is refused with 429 and the\n"
+    "                         seconds to wait (default %u; 0: no limit); the same\n"
+    "                         key again is always accepted\n"
     "  --metrics-per-peer=yes|no  v1/metrics lists every peer (default yes); no\n"
     "                         keeps the totals only\n"
     "  --install-routes       keep a kernel route per device peer, for BIRD to\n"
@@ -94,7 +104,8 @@ static const char usage_text[] =
 static void usage(FILE *f)
 {
 	fprintf(f, usage_text, AWG_MAX_PEERS_LIMIT, AWG_MAX_PEERS_DEFAULT, EXPIRE_AFTER_MIN,
-		EXPIRE_AFTER_MAX, ROUTE_PROTO, AWG_NODE_ID_MAX, FRESH_OFFSET_MAX, FRESH_OFFSET_MAX);
+		EXPIRE_AFTER_MAX, AWG_REKEY_INTERVAL_MAX, MIN_REKEY_DEFAULT, ROUTE_PROTO,
+		AWG_NODE_ID_MAX, FRESH_OFFSET_MAX, FRESH_OFFSET_MAX);
 }
 
 static noreturn void bad_usage(const char *fmt, const char *arg)
@@ -157,7 +168,8 @@ enum {
 	OPT_METRICS_PER_PEER,
 	OPT_INSTALL_ROUTES,
 	OPT_FRESH_OFFSET,
-	OPT_NODE_ID
+	OPT_NODE_ID,
+	OPT_MIN_REKEY
 };
 
 static const struct option long_opts[] = {
@@ -183,6 +195,7 @@ static const struct option long_opts[] = {
     {"install-routes", no_argument, NULL, OPT_INSTALL_ROUTES},
     {"freshness-offset", required_argument, NULL, OPT_FRESH_OFFSET},
     {"node-id", required_argument, NULL, OPT_NODE_ID},
+    {"min-rekey-interval", required_argument, NULL, OPT_MIN_REKEY},
     {NULL, 0, NULL, 0},
 };
 
@@ -199,6 +212,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 			      .backend = "auto",
 			      .keepalive = KEEPALIVE_DEFAULT,
 			      .max_peers = AWG_MAX_PEERS_DEFAULT,
+			      .min_rekey = MIN_REKEY_DEFAULT,
 			      .metrics_per_peer = true};
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", long_opts, NULL)) != -1) {
@@ -245,6 +259,10 @@ static void parse_args(int argc, char **argv, struct options *o)
 		case OPT_EXPIRE_AFTER:
 			o->expire_after =
 			    parse_u32("--expire-after", optarg, EXPIRE_AFTER_MIN, EXPIRE_AFTER_MAX);
+			break;
+		case OPT_MIN_REKEY:
+			o->min_rekey =
+			    parse_u32("--min-rekey-interval", optarg, 0, AWG_REKEY_INTERVAL_MAX);
 			break;
 		case OPT_METRICS_PER_PEER:
 			if (strcmp(optarg, "yes") && strcmp(optarg, "no"))
@@ -478,6 +496,7 @@ static void start(const struct options *o, struct config *cf, struct helper *h, 
 	if (ret)
 		fatal("registry of %u entries: %s", o->max_peers, strerror(-ret));
 	registry_set_keep_peers(h->reg, o->keep_peers);
+	registry_set_min_rekey(h->reg, o->min_rekey);
 	settings_init(o, cf, h);
 	ret = server_listen(srv, o->socket, cf->has_gid, cf->gid, &why);
 	if (ret)
@@ -518,6 +537,7 @@ static const char *routes_text(const struct options *o)
 int main(int argc, char **argv)
 {
 	static struct server srv;
+	char rekey[sizeof("key changes at most every 4294967295 s")] = "key changes not limited";
 	struct options o;
 	struct config cf;
 	struct helper h;
@@ -529,13 +549,15 @@ int main(int argc, char **argv)
 	check_config(&o, &h, &cf);
 	signals();
 	start(&o, &cf, &h, &srv);
+	if (o.min_rekey)
+		snprintf(rekey, sizeof(rekey), "key changes at most every %u s", o.min_rekey);
 	log_info("started on %s (%s backend): endpoint %s, key %s, pool %s, route %s, "
-		 "converter %s, %zu static peer%s, table of %u, socket %s%s%s%s",
+		 "converter %s, %zu static peer%s, table of %u, socket %s%s%s%s, %s",
 		 o.ifname, h.ops->name, h.settings.endpoint, h.settings.pubkey, h.settings.pool,
 		 h.settings.route, converter_kind_name(cf.conv.kind), registry_static_count(h.reg),
 		 registry_static_count(h.reg) == 1 ? "" : "s", o.max_peers, o.socket,
 		 o.keep_peers ? ", keeping the pool's peers" : "",
-		 o.expire_after ? ", expiring quiet peers" : "", routes_text(&o));
+		 o.expire_after ? ", expiring quiet peers" : "", routes_text(&o), rekey);
 	server_run(&srv, &h, &stop);
 	log_info("stopping: %u peer%s registered", registry_count(h.reg),
 		 registry_count(h.reg) == 1 ? "" : "s");

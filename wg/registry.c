@@ -74,12 +74,14 @@ bool registry_is_ours(const struct registry *r, const uint8_t key[AWG_KEY_LEN])
 }
 #define is_ours registry_is_ours
 
-/* At a sync the pool's other peers are about to be removed: not static. */
+/* At a sync the pool's other peers are about to be removed: not static. A
+ * static peer with allowed IPs inside the pool too is about to lose those:
+ * it is learnt without them (statics_learn's drop). */
 static bool skip_sync(const void *ctx, const struct wg_peer *p)
 {
 	const struct registry *r = ctx;
 
-	return is_ours(r, p->key) || peer_in_pool(p, &r->cfg.conv->pool);
+	return is_ours(r, p->key) || peer_pool_only(p, &r->cfg.conv->pool);
 }
 
 static bool skip_update(const void *ctx, const struct wg_peer *p)
@@ -286,10 +288,23 @@ static void log_answer(const struct registry *r, const char *cn, const uint8_t k
 			 a->reason);
 }
 
+/* Seconds until entry s may take a new key (--min-rekey-interval), 0 when
+ * it may now. Counted from the entry's last key (its `created`); a clock set
+ * back counts as time passed, so it cannot lock a name out. */
+static uint32_t rekey_wait(const struct registry *r, uint32_t s, int64_t now)
+{
+	int64_t since = now - r->slot[s].created;
+
+	if (!r->min_rekey || r->adopted[s] || since < 0 || since >= r->min_rekey)
+		return 0;
+	return r->min_rekey - (uint32_t)since;
+}
+
 /* The checks in their documented order; 0 when the request may be applied. */
 static uint32_t reg_check(struct registry *r, const char *cn, const uint8_t key[AWG_KEY_LEN],
-			  struct reg_answer *out, uint32_t *owner)
+			  int64_t now, struct reg_answer *out, uint32_t *owner)
 {
+	char wait[sizeof("retry in 4294967295 s")];
 	const char *why = NULL;
 	uint32_t s;
 
@@ -348,6 +363,10 @@ static uint32_t reg_check(struct registry *r, const char *cn, const uint8_t key[
 	*owner = sindex_find(&r->by_name, out->name);
 	if (*owner == HINDEX_NONE && !r->n_free)
 		return answer(out, REG_FULL, NULL), 1;
+	if (*owner != HINDEX_NONE && (out->retry_after = rekey_wait(r, *owner, now))) {
+		snprintf(wait, sizeof(wait), "retry in %u s", out->retry_after);
+		return answer(out, REG_RATE_LIMITED, wait), 1;
+	}
 	return 0;
 }
 
@@ -368,7 +387,8 @@ struct pending {
 	bool same, confirm;
 	uint32_t fresh; /* --install-routes: the freshness of its route */
 	bool added;	/* ... added for it: removed again if the apply fails */
-	bool refused;	/* its route could not be added: no peer set */
+	bool refused;	/* answered already: a static peer holds the key, or its route could
+			 * not be added; no peer set */
 };
 
 /* Could q's outcome depend on p's, or the other way round? Then p must be
@@ -383,6 +403,54 @@ static bool depends(const struct registry *r, const struct pending *p, const str
 	       !memcmp(p->out->addr, qa->addr, 16);
 }
 
+/*
+ * A key the registry never set may be on the interface all the same: a
+ * static peer an operator added with wg set since the last re-read, whose
+ * allowed IPs a SET would replace. So before the group's new keys are set
+ * the interface is asked: ops->probe_peers where the backend can look a key
+ * up (one lookup per key); else, unless ops->unchanged says nobody touched
+ * the interface since the read the static peers come from (then a key that
+ * is not theirs is nobody's), a dump. When one may be there, a dump
+ * re-learns the static peers and every registration of the group is checked
+ * again, as if it came now; those refused are answered and marked refused.
+ * 0, or -errno when the interface could not be read.
+ */
+static int check_new_keys(struct registry *r, struct pending *g, size_t n, int64_t now)
+{
+	uint8_t keys[REGISTRY_GROUP_MAX][AWG_KEY_LEN];
+	struct wg_device *dev = NULL;
+	size_t i, k = 0;
+	int ret = 1;
+
+	for (i = 0; i < n; i++)
+		if (!is_ours(r, g[i].q->key))
+			memcpy(keys[k++], g[i].q->key, AWG_KEY_LEN);
+	if (!k)
+		return 0;
+	if (r->cfg.ops->probe_peers)
+		ret =
+		    r->cfg.ops->probe_peers(r->cfg.ifname, (const uint8_t(*)[AWG_KEY_LEN])keys, k);
+	else if (r->cfg.ops->unchanged && r->dev_gen)
+		ret = r->cfg.ops->unchanged(r->cfg.ifname, r->dev_gen) == 1 ? 0 : 1;
+	if (ret <= 0)
+		return ret;
+	ret = r->cfg.ops->get_device(r->cfg.ifname, &dev);
+	if (!ret)
+		ret = registry_update(r, dev);
+	wg_device_free(dev);
+	for (i = 0; !ret && i < n; i++) {
+		struct reg_answer a;
+		uint32_t owner = HINDEX_NONE;
+
+		memset(&a, 0, sizeof(a));
+		if (reg_check(r, g[i].q->cn, g[i].q->key, now, &a, &owner)) {
+			*g[i].out = a;
+			g[i].refused = true;
+		}
+	}
+	return ret;
+}
+
 /* --install-routes: each registration's route goes in before its peer (a
  * new name or key gets a new freshness); one that cannot have its route is
  * refused, its peer never set. */
@@ -393,8 +461,11 @@ static void routes_first(struct registry *r, struct pending *g, size_t n, int64_
 
 	for (i = 0; r->cfg.routes && i < n; i++) {
 		struct pending *p = &g[i];
-		bool renew =
-		    !p->same && !(p->confirm && key_equal(r->slot[p->owner].key, p->q->key));
+		bool renew;
+
+		if (p->refused)
+			continue;
+		renew = !p->same && !(p->confirm && key_equal(r->slot[p->owner].key, p->q->key));
 
 		ret = route_prepare(r, p->owner, p->out->addr, renew, now, &p->fresh, &p->added);
 		if (!ret)
@@ -422,8 +493,15 @@ static void commit(struct registry *r, struct pending *g, size_t n, struct wg_ch
 
 	if (!n)
 		return;
-	routes_first(r, g, n, now);
-	for (i = 0; i < n; i++) {
+	ret = check_new_keys(r, g, n, now);
+	if (ret) {
+		log_warn("%s: reading the interface before setting new keys failed: %s",
+			 r->cfg.ifname, strerror(-ret));
+		r->check = ret;
+	} else {
+		routes_first(r, g, n, now);
+	}
+	for (i = 0; i < n && !ret; i++) {
 		const struct pending *p = &g[i];
 
 		if (p->refused)
@@ -439,12 +517,14 @@ static void commit(struct registry *r, struct pending *g, size_t n, struct wg_ch
 		memcpy(ch[m].key, p->q->key, AWG_KEY_LEN);
 		memcpy(ch[m++].addr, p->out->addr, 16);
 	}
-	ret = m ? r->cfg.ops->apply(r->cfg.ifname, ch, m) : 0;
-	sodium_memzero(ch, m * sizeof(*ch));
-	if (ret) {
-		log_warn("%s: applying %zu peer%s failed: %s", r->cfg.ifname, n, n == 1 ? "" : "s",
-			 strerror(-ret));
-		r->check = ret;
+	if (!ret && m) {
+		ret = r->cfg.ops->apply(r->cfg.ifname, ch, m);
+		sodium_memzero(ch, m * sizeof(*ch));
+		if (ret) {
+			log_warn("%s: applying %zu peer%s failed: %s", r->cfg.ifname, n,
+				 n == 1 ? "" : "s", strerror(-ret));
+			r->check = ret;
+		}
 	}
 	for (i = 0; i < n; i++) {
 		struct pending *p = &g[i];
@@ -453,7 +533,7 @@ static void commit(struct registry *r, struct pending *g, size_t n, struct wg_ch
 		old[0] = '\0';
 		s = p->owner;
 		if (p->refused) {
-			/* answered by routes_first */
+			/* answered by check_new_keys or routes_first; not in the apply */
 		} else if (ret) {
 			if (p->added)
 				route_undo(r, out->addr, p->fresh);
@@ -505,7 +585,7 @@ void registry_register_many(struct registry *r, const struct reg_request *q, siz
 		do {
 			memset(&out[i], 0, sizeof(out[i]));
 			owner = HINDEX_NONE;
-			refused = reg_check(r, q[i].cn, q[i].key, &out[i], &owner) != 0;
+			refused = reg_check(r, q[i].cn, q[i].key, now, &out[i], &owner) != 0;
 			again = ng == REGISTRY_GROUP_MAX ||
 				(!refused && owner == HINDEX_NONE && takes >= r->n_free);
 			for (k = 0; k < ng && !again; k++)
@@ -563,13 +643,15 @@ static void warn_pool_overlap(const struct registry *r, const struct wg_device *
 	for (i = 0; i < dev->n_peers; i++) {
 		const struct wg_peer *p = &dev->peers[i];
 
-		if (is_ours(r, p->key) || peer_in_pool(p, &r->cfg.conv->pool))
+		if (is_ours(r, p->key) || peer_pool_only(p, &r->cfg.conv->pool))
 			continue;
 		for (j = 0; j < p->n_ips; j++) {
 			struct prefix6 ip = {.len = p->ips[j].cidr};
 			char k[AWG_KEY_B64_LEN + 1], t[AWG_PREFIX_TEXT_MAX + 1];
 
-			if (p->ips[j].family != AF_INET6 || ip.len > 128)
+			/* one inside the pool is gone (registry_sync trims it) */
+			if (p->ips[j].family != AF_INET6 || ip.len > 128 ||
+			    allowedip_in_pool(&p->ips[j], &r->cfg.conv->pool))
 				continue;
 			memcpy(ip.addr, p->ips[j].addr, 16);
 			if (!prefix6_overlap(&ip, &r->cfg.conv->pool))
@@ -583,40 +665,91 @@ static void warn_pool_overlap(const struct registry *r, const struct wg_device *
 	}
 }
 
+/* Static peer p has allowed IPs inside the pool too: change ch gives it
+ * only those outside, copied to out (room for p->n_ips). */
+static void trim_change(const struct wg_peer *p, const struct prefix6 *pool,
+			struct wg_allowedip *out, struct wg_change *ch)
+{
+	uint32_t j;
+
+	ch->op = WG_CHANGE_SET_IPS;
+	memcpy(ch->key, p->key, AWG_KEY_LEN);
+	ch->ips = out;
+	ch->n_ips = 0;
+	for (j = 0; j < p->n_ips; j++)
+		if (!allowedip_in_pool(&p->ips[j], pool))
+			out[ch->n_ips++] = p->ips[j];
+}
+
+/* After the trim: which of p's allowed IPs it lost. */
+static void log_trimmed(const struct wg_peer *p, const struct prefix6 *pool)
+{
+	struct wg_allowedip in[LOG_IPS_MAX + 1];
+	struct wg_peer lost = {.ips = in};
+	char k[AWG_KEY_B64_LEN + 1], ips[(LOG_IPS_MAX + 1) * (AWG_PREFIX_TEXT_MAX + 1) + 8];
+	uint32_t j, kept = 0;
+
+	for (j = 0; j < p->n_ips; j++)
+		if (!allowedip_in_pool(&p->ips[j], pool))
+			kept++;
+		else if (lost.n_ips <= LOG_IPS_MAX)
+			in[lost.n_ips++] = p->ips[j];
+	key_format(p->key, k);
+	peer_ips_text(&lost, ips, sizeof(ips));
+	log_info("static peer %s lost its allowed IPs inside the pool: %s; kept the %u outside it",
+		 k, ips, kept);
+}
+
 int registry_sync(struct registry *r, const struct wg_device *dev)
 {
 	const uint8_t *iface_key = dev->flags & WG_DEVICE_HAS_PUBLIC_KEY ? dev->public_key : NULL;
+	const struct prefix6 *pool = &r->cfg.conv->pool;
 	struct statics st;
 	struct wg_change *ch = NULL;
+	struct wg_allowedip *outside = NULL;
 	bool *drop = NULL;
 	const char **why = NULL;
 	char(*names)[AWG_NAME_MAX + 1] = NULL;
-	size_t i, n = 0, flushed = 0, n_keep = 0, n_ch = dev->n_peers + r->count + 1;
+	size_t i, n = 0, flushed = 0, trimmed = 0, n_keep = 0, n_ips = 0;
+	size_t n_ch = dev->n_peers + r->count + 1;
 	uint32_t s, end;
 	int ret;
 
-	ret = statics_learn(&st, dev, skip_sync, r, r->hkey);
+	ret = statics_learn(&st, dev, skip_sync, r, pool, r->hkey);
 	if (ret)
 		return ret;
+	for (i = 0; i < dev->n_peers; i++)
+		n_ips += dev->peers[i].n_ips;
 	ch = calloc(n_ch, sizeof(*ch));
+	outside = calloc(n_ips ? n_ips : 1, sizeof(*outside));
 	drop = calloc(r->cfg.capacity ? r->cfg.capacity : 1, sizeof(*drop));
 	why = calloc(dev->n_peers ? dev->n_peers : 1, sizeof(*why));
 	names = r->keep_peers ? calloc(dev->n_peers ? dev->n_peers : 1, sizeof(*names)) : NULL;
-	if (!ch || !drop || !why || (r->keep_peers && !names)) {
+	if (!ch || !outside || !drop || !why || (r->keep_peers && !names)) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	ret = keep_plan(r, dev, &st, why, names, &n_keep);
 	if (ret)
 		goto out;
-	for (i = 0; i < dev->n_peers; i++) {
-		if (is_ours(r, dev->peers[i].key) ||
-		    !peer_in_pool(&dev->peers[i], &r->cfg.conv->pool) || !why[i])
+	for (i = 0, n_ips = 0; i < dev->n_peers; i++) {
+		const struct wg_peer *p = &dev->peers[i];
+
+		if (is_ours(r, p->key) || !peer_in_pool(p, pool))
+			continue;
+		if (!peer_pool_only(p, pool)) {
+			/* a static peer: it loses its pool addresses, nothing else */
+			trim_change(p, pool, outside + n_ips, &ch[n]);
+			n_ips += ch[n++].n_ips;
+			trimmed++;
+			continue;
+		}
+		if (!why[i])
 			continue;
 		ch[n].op = WG_CHANGE_REMOVE;
-		memcpy(ch[n++].key, dev->peers[i].key, AWG_KEY_LEN);
+		memcpy(ch[n++].key, p->key, AWG_KEY_LEN);
+		flushed++;
 	}
-	flushed = n;
 	for (s = 0, end = slot_end(r); s < end; s++) {
 		if (!(r->slot[s].flags & TABLE_ENTRY_USED))
 			continue;
@@ -633,13 +766,18 @@ int registry_sync(struct registry *r, const struct wg_device *dev)
 	if (ret)
 		goto out;
 	keep_apply(r, dev, why, names, time(NULL));
+	for (i = 0; i < dev->n_peers && trimmed; i++)
+		if (!is_ours(r, dev->peers[i].key) && peer_in_pool(&dev->peers[i], pool) &&
+		    !peer_pool_only(&dev->peers[i], pool))
+			log_trimmed(&dev->peers[i], pool);
 	if (r->keep_peers)
-		log_info("%s: kept %zu peer%s of the pool, flushed %zu, re-applied %u",
+		log_info("%s: kept %zu peer%s of the pool, flushed %zu, re-applied %u, trimmed %zu "
+			 "static",
 			 r->cfg.ifname, n_keep, n_keep == 1 ? "" : "s", flushed,
-			 r->count - (uint32_t)n_keep);
+			 r->count - (uint32_t)n_keep, trimmed);
 	else
-		log_info("%s: flushed %zu peer%s from the pool, re-applied %u", r->cfg.ifname,
-			 flushed, flushed == 1 ? "" : "s", r->count);
+		log_info("%s: flushed %zu peer%s from the pool, re-applied %u, trimmed %zu static",
+			 r->cfg.ifname, flushed, flushed == 1 ? "" : "s", r->count, trimmed);
 	for (s = 0, end = slot_end(r); s < end; s++) {
 		if (!drop[s])
 			continue;
@@ -649,6 +787,7 @@ int registry_sync(struct registry *r, const struct wg_device *dev)
 	statics_free(&r->st);
 	r->st = st;
 	memset(&st, 0, sizeof(st));
+	r->dev_gen = dev->gen;
 	r->has_iface_key = iface_key != NULL;
 	if (iface_key)
 		memcpy(r->iface_key, iface_key, AWG_KEY_LEN);
@@ -657,6 +796,7 @@ out:
 	if (ch)
 		sodium_memzero(ch, n_ch * sizeof(*ch));
 	free(ch);
+	free(outside);
 	free(drop);
 	free(why);
 	free(names);
@@ -687,7 +827,7 @@ int registry_update(struct registry *r, const struct wg_device *dev)
 			continue;
 		slot_stats(r, s, p);
 	}
-	ret = statics_learn(&st, dev, skip_update, r, r->hkey);
+	ret = statics_learn(&st, dev, skip_update, r, NULL, r->hkey);
 	if (ret)
 		return ret;
 	if (st.n_peers != r->st.n_peers)
@@ -695,6 +835,7 @@ int registry_update(struct registry *r, const struct wg_device *dev)
 			 st.n_peers == 1 ? "" : "s", r->st.n_peers);
 	statics_free(&r->st);
 	r->st = st;
+	r->dev_gen = dev->gen;
 	r->has_iface_key = (dev->flags & WG_DEVICE_HAS_PUBLIC_KEY) != 0;
 	if (r->has_iface_key)
 		memcpy(r->iface_key, dev->public_key, AWG_KEY_LEN);
@@ -729,6 +870,11 @@ void registry_set_up(struct registry *r, bool up)
 void registry_set_keep_peers(struct registry *r, bool keep)
 {
 	r->keep_peers = keep;
+}
+
+void registry_set_min_rekey(struct registry *r, uint32_t seconds)
+{
+	r->min_rekey = seconds;
 }
 
 bool registry_up(const struct registry *r)

@@ -35,7 +35,8 @@ struct registry_config {
 };
 
 struct reg_answer {
-	uint32_t result; /* enum reg_result */
+	uint32_t result;      /* enum reg_result */
+	uint32_t retry_after; /* REG_RATE_LIMITED: seconds until the name may change keys */
 	uint8_t addr[16];
 	char name[AWG_NAME_MAX + 1];
 	char reason[AWG_REASON_MAX + 1];
@@ -114,6 +115,10 @@ void registry_set_up(struct registry *r, bool up);
 /* --keep-peers: from now on a sync keeps the pool's peers that look like
  * ours (see keep.c) instead of removing them. Off after registry_new. */
 void registry_set_keep_peers(struct registry *r, bool keep);
+/* --min-rekey-interval: a name takes a new key at most once in `seconds`
+ * (REG_RATE_LIMITED until then); the same key again is never limited, nor a
+ * kept peer's device taking its entry over. 0, after registry_new: off. */
+void registry_set_min_rekey(struct registry *r, uint32_t seconds);
 bool registry_up(const struct registry *r);
 /* The -errno of an apply that failed since the last call (then 0 again), or
  * 0: a failure means the interface needs a check. */

@@ -28,8 +28,10 @@ struct registry {
 	struct bset iface_addrs;
 	uint8_t iface_key[AWG_KEY_LEN];
 	bool has_iface_key, up;
-	bool keep_peers; /* --keep-peers */
-	int check;	 /* -errno of the last failed apply */
+	bool keep_peers;    /* --keep-peers */
+	uint32_t min_rekey; /* --min-rekey-interval, seconds; 0 = off */
+	int check;	    /* -errno of the last failed apply */
+	uint64_t dev_gen;   /* the read static peers were last learnt from (wg_device.gen) */
 	/* --install-routes (cfg.routes), per slot: the freshness of the
 	 * entry's route (FRESH_NONE: not decided yet), and whether the route is
 	 * in the kernel as far as the helper knows; n_routed of them are */

@@ -330,6 +330,7 @@ static void batch_run(struct server *s, struct helper *h, struct reg_batch *b)
 		memset(&r, 0, sizeof(r));
 		r.type = MSG_REGISTER_REPLY;
 		r.result = a[i].result;
+		r.retry_after = a[i].retry_after;
 		memcpy(r.addr, a[i].addr, sizeof(r.addr));
 		memcpy(r.name, a[i].name, sizeof(r.name));
 		memcpy(r.reason, a[i].reason, sizeof(r.reason));

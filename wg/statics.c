@@ -39,20 +39,34 @@ bool statics_cover(const struct statics *st, const uint8_t addr[16])
 	return false;
 }
 
+bool allowedip_in_pool(const struct wg_allowedip *ip, const struct prefix6 *pool)
+{
+	struct prefix6 p = {.len = ip->cidr};
+
+	if (ip->family != AF_INET6 || p.len > 128)
+		return false;
+	memcpy(p.addr, ip->addr, 16);
+	return prefix6_within(&p, pool);
+}
+
 bool peer_in_pool(const struct wg_peer *p, const struct prefix6 *pool)
 {
 	uint32_t i;
 
-	for (i = 0; i < p->n_ips; i++) {
-		struct prefix6 ip = {.len = p->ips[i].cidr};
-
-		if (p->ips[i].family != AF_INET6 || ip.len > 128)
-			continue;
-		memcpy(ip.addr, p->ips[i].addr, 16);
-		if (prefix6_within(&ip, pool))
+	for (i = 0; i < p->n_ips; i++)
+		if (allowedip_in_pool(&p->ips[i], pool))
 			return true;
-	}
 	return false;
+}
+
+bool peer_pool_only(const struct wg_peer *p, const struct prefix6 *pool)
+{
+	uint32_t i;
+
+	for (i = 0; i < p->n_ips; i++)
+		if (!allowedip_in_pool(&p->ips[i], pool))
+			return false;
+	return p->n_ips > 0;
 }
 bool statics_has_key(const struct statics *st, const uint8_t key[AWG_KEY_LEN])
 {
@@ -61,7 +75,7 @@ bool statics_has_key(const struct statics *st, const uint8_t key[AWG_KEY_LEN])
 
 int statics_learn(struct statics *st, const struct wg_device *dev,
 		  bool (*skip)(const void *ctx, const struct wg_peer *p), const void *ctx,
-		  const uint8_t hkey[HINDEX_KEY_LEN])
+		  const struct prefix6 *drop, const uint8_t hkey[HINDEX_KEY_LEN])
 {
 	size_t i, n_ips = 0;
 	uint32_t j;
@@ -83,7 +97,8 @@ int statics_learn(struct statics *st, const struct wg_device *dev,
 		for (j = 0; !ret && j < p->n_ips; j++) {
 			uint8_t item[PREFIX_ITEM_LEN];
 
-			if (p->ips[j].family != AF_INET6 || p->ips[j].cidr > 128)
+			if (p->ips[j].family != AF_INET6 || p->ips[j].cidr > 128 ||
+			    (drop && allowedip_in_pool(&p->ips[j], drop)))
 				continue;
 			prefix_item(p->ips[j].addr, p->ips[j].cidr, item);
 			ret = bset_add(&st->prefixes, item);

@@ -11,6 +11,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -75,6 +76,13 @@ static void child_after_fork(void)
 static void register_atfork(void)
 {
 	pthread_atfork(NULL, NULL, child_after_fork);
+}
+
+static void uapi_once(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, register_atfork);
 }
 
 static int64_t coarse_ms(void)
@@ -426,9 +434,8 @@ static int uapi_request(const char *ifname, const char *req, size_t len, struct 
 	struct uapi_conn *c;
 	bool reused;
 	int ret, remote = 0;
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-	pthread_once(&once, register_atfork);
+	uapi_once();
 	c = conn_reuse(ifname, b != NULL);
 	reused = c != NULL;
 
@@ -460,10 +467,120 @@ static int uapi_request(const char *ifname, const char *req, size_t len, struct 
 	return remote;
 }
 
+/*
+ * Is the device still as our last dump found it? UAPI has no per-peer get,
+ * and a dump of a big device costs the daemon tens of milliseconds, so the
+ * helper would rather not read it again before every new key it sets. Only
+ * a process that connects to the UAPI socket can change the device, and
+ * every connect() to a unix socket touches the socket file's atime (the
+ * kernel's unix_find_bsd calls touch_atime); under relatime only while atime
+ * is not newer than ctime, which a utimensat() setting atime to 0 ensures
+ * (it sets ctime to now). So before each dump, on a connection already open:
+ * atime := 0, and no connection to the daemon open but ours (one opened
+ * before might still change the device after our read; the daemon's side
+ * of each is in /proc/net/unix under the socket's path from connect() on,
+ * not yet accepted or still being served). After that the dump stays true
+ * while atime is still 0.
+ * Whatever is unsure (a mount that keeps no atime, which our own connect()
+ * shows; a read-only /run; another network
+ * namespace, where the daemon's sockets are not listed) means "may have
+ * changed": the caller reads the device.
+ */
+#define WG_UAPI_PROC_UNIX "/proc/net/unix"
+#define WG_UAPI_UNIX_LINE (WG_SOCKET_PATH_MAX + 96)
+#define SS_UNCONNECTED_	  1 /* /proc/net/unix "St" of a listener; 2 to 4: a connection */
+static struct {
+	char ifname[AWG_IFNAME_MAX + 1];
+	dev_t dev; /* the socket file watched */
+	ino_t ino;
+	bool atime_follows; /* a connect moved its atime */
+	uint64_t gen;	    /* dumps read to their end, each numbered */
+	uint64_t clean_gen; /* the last of them that began watched, or 0 */
+} watch;
+
+/* Connections to the socket at path the daemon has or will have to serve
+ * (accepted or not yet), or -1 when its listener is not in this network
+ * namespace's list (nothing can be told). */
+static long served_connections(const char *path)
+{
+	char line[WG_UAPI_UNIX_LINE], p[WG_SOCKET_PATH_MAX + 2];
+	bool listener = false;
+	unsigned st;
+	long n = 0;
+	FILE *f = fopen(WG_UAPI_PROC_UNIX, "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		/* Num RefCount Protocol Flags Type St Inode Path */
+		if (sscanf(line, "%*s %*x %*x %*x %*x %x %*u %108s", &st, p) != 2 ||
+		    strcmp(p, path))
+			continue;
+		listener |= st == SS_UNCONNECTED_;
+		n += st != SS_UNCONNECTED_;
+	}
+	fclose(f);
+	return listener ? n : -1;
+}
+
+static bool atime_zero(const char *path)
+{
+	static const struct timespec t[2] = {{0, 0}, {0, UTIME_OMIT}};
+
+	return utimensat(AT_FDCWD, path, t, 0) == 0;
+}
+
+/* Before a dump: a connection open, atime 0, no other connection to serve.
+ * True when the dump about to be read can be trusted until atime moves.
+ * Whether this socket file's atime follows connects at all is learnt from
+ * our own connect(), made with atime 0. */
+static bool watch_begin(const char *ifname)
+{
+	char path[WG_SOCKET_PATH_MAX + 1];
+	bool fresh = false;
+	struct uapi_conn *c;
+	struct stat st;
+
+	watch.clean_gen = 0;
+	if (wg_socket_path(ifname, path) < 0)
+		return false;
+	c = conn_reuse(ifname, true);
+	if (!c) {
+		fresh = atime_zero(path);
+		if (conn_open(ifname, &c) < 0)
+			return false;
+		cached = c;
+	}
+	if (stat(path, &st) < 0 || st.st_dev != c->sock_dev || st.st_ino != c->sock_ino)
+		return false;
+	if (strcmp(watch.ifname, ifname) || watch.dev != st.st_dev || watch.ino != st.st_ino) {
+		snprintf(watch.ifname, sizeof(watch.ifname), "%s", ifname);
+		watch.dev = st.st_dev;
+		watch.ino = st.st_ino;
+		watch.atime_follows = false;
+	}
+	if (fresh)
+		watch.atime_follows = st.st_atim.tv_sec || st.st_atim.tv_nsec;
+	return watch.atime_follows && atime_zero(path) && served_connections(path) == 1;
+}
+
+static int uapi_unchanged(const char *ifname, uint64_t gen)
+{
+	char path[WG_SOCKET_PATH_MAX + 1];
+	struct stat st;
+
+	if (!gen || gen != watch.clean_gen || strcmp(ifname, watch.ifname) ||
+	    wg_socket_path(ifname, path) < 0 || stat(path, &st) < 0)
+		return 0;
+	return st.st_dev == watch.dev && st.st_ino == watch.ino && !st.st_atim.tv_sec &&
+	       !st.st_atim.tv_nsec;
+}
+
 static int uapi_get_device(const char *ifname, struct wg_device **out)
 {
 	static const char request[] = "get=1\n\n";
 	struct wg_builder b = {0};
+	bool watched;
 	int ret;
 
 	*out = NULL;
@@ -472,40 +589,89 @@ static int uapi_get_device(const char *ifname, struct wg_device **out)
 	ret = wg_builder_init(&b, ifname);
 	if (ret < 0)
 		goto out;
+	uapi_once();
+	watched = watch_begin(ifname);
 	ret = uapi_request(ifname, request, sizeof(request) - 1, &b);
-	if (ret == 0)
+	if (ret == 0) {
 		*out = wg_builder_finish(&b);
+		(*out)->gen = ++watch.gen;
+		watch.clean_gen = watched ? watch.gen : 0;
+	}
 out:
 	wg_builder_discard(&b);
 	return ret;
 }
 
-/* Text of one change into p (room for WG_UAPI_CHANGE_MAX bytes); its length. */
+/* Longest text of one allowed IP line of a SET_IPS. */
+#define WG_UAPI_IP_MAX (sizeof("allowed_ip=/128\n") - 1 + AWG_ADDR_TEXT_MAX)
+/* What a SET_IPS writes before its IP lines, at most. */
+#define WG_UAPI_SET_IPS_HEAD                                                                       \
+	(sizeof("public_key=\n") - 1 + 2 * AWG_KEY_LEN + sizeof("update_only=true\n") - 1 +        \
+	 sizeof("replace_allowed_ips=true\n") - 1)
+
+/* Room format_change needs for ch, at most. */
+static size_t change_max(const struct wg_change *ch)
+{
+	if (ch->op != WG_CHANGE_SET_IPS)
+		return WG_UAPI_CHANGE_MAX;
+	return WG_UAPI_SET_IPS_HEAD + (size_t)ch->n_ips * WG_UAPI_IP_MAX;
+}
+
+/* "allowed_ip=a/n\n" into p (room for WG_UAPI_IP_MAX + 1); its length or 0. */
+static size_t format_ip(const struct wg_allowedip *ip, char *p)
+{
+	char addr[AWG_ADDR_TEXT_MAX + 1];
+	int n;
+
+	if (!inet_ntop(ip->family, ip->addr, addr, sizeof(addr)))
+		return 0;
+	n = snprintf(p, WG_UAPI_IP_MAX + 1, "allowed_ip=%s/%u\n", addr, ip->cidr);
+	return n < 0 || n > (int)WG_UAPI_IP_MAX ? 0 : (size_t)n;
+}
+
+/* Text of one change into p (room for change_max(ch) + 1 bytes); its length,
+ * 0 when it cannot be written. A SET_IPS is update_only: it never creates. */
 static size_t format_change(const struct wg_change *ch, char *p)
 {
 	char hex[2 * AWG_KEY_LEN + 1], addr[AWG_ADDR_TEXT_MAX + 1];
+	size_t len, k;
 	int n;
 
 	sodium_bin2hex(hex, sizeof(hex), ch->key, AWG_KEY_LEN);
 	if (ch->op == WG_CHANGE_REMOVE)
 		n = snprintf(p, WG_UAPI_CHANGE_MAX + 1, "public_key=%s\nremove=true\n", hex);
+	else if (ch->op == WG_CHANGE_SET_IPS)
+		n = snprintf(p, WG_UAPI_SET_IPS_HEAD + 1,
+			     "public_key=%s\nupdate_only=true\nreplace_allowed_ips=true\n", hex);
 	else if (inet_ntop(AF_INET6, ch->addr, addr, sizeof(addr)))
 		n = snprintf(p, WG_UAPI_CHANGE_MAX + 1,
 			     "public_key=%s\nreplace_allowed_ips=true\nallowed_ip=%s/128\n", hex,
 			     addr);
 	else
 		n = -1;
-	return n < 0 || n > (int)WG_UAPI_CHANGE_MAX ? 0 : (size_t)n;
+	if (n < 0 || (size_t)n > change_max(ch))
+		return 0;
+	len = (size_t)n;
+	for (uint32_t i = 0; ch->op == WG_CHANGE_SET_IPS && i < ch->n_ips; i++) {
+		k = format_ip(&ch->ips[i], p + len);
+		if (!k)
+			return 0;
+		len += k;
+	}
+	return len;
 }
 
 /* One set=1 request for at most WG_UAPI_CHUNK changes. */
 static int apply_chunk(const char *ifname, const struct wg_change *changes, size_t n)
 {
 	static const char head[] = "set=1\n";
-	size_t len = 0, room = sizeof(head) + n * (WG_UAPI_CHANGE_MAX + 1) + 1;
-	char *text = malloc(room);
+	size_t len = 0, room = sizeof(head) + 1;
+	char *text;
 	int ret;
 
+	for (size_t i = 0; i < n; i++)
+		room += change_max(&changes[i]) + 1;
+	text = malloc(room);
 	if (!text)
 		return -ENOMEM;
 	memcpy(text, head, sizeof(head) - 1);
@@ -531,9 +697,8 @@ static int uapi_apply(const char *ifname, const struct wg_change *changes, size_
 	int ret;
 
 	/* Refuse a bad list before any of it reaches the interface. */
-	for (size_t i = 0; i < n; i++)
-		if (changes[i].op != WG_CHANGE_SET && changes[i].op != WG_CHANGE_REMOVE)
-			return -EINVAL;
+	if (!wg_changes_ok(changes, n))
+		return -EINVAL;
 	for (size_t off = 0; off < n; off += WG_UAPI_CHUNK) {
 		size_t k = n - off < WG_UAPI_CHUNK ? n - off : WG_UAPI_CHUNK;
 
@@ -548,4 +713,5 @@ const struct wg_ops wg_userspace_ops = {
     .name = "userspace",
     .get_device = uapi_get_device,
     .apply = uapi_apply,
+    .unchanged = uapi_unchanged,
 };

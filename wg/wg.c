@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include "wg.h"
 #include "backend.h"
@@ -67,6 +68,23 @@ const struct wg_ops *wg_ops_pick(const char *ifname, const char *backend)
 	if (!strcmp(backend, "auto"))
 		return userspace_socket_exists(ifname) ? &wg_userspace_ops : &wg_kernel_ops;
 	return NULL;
+}
+
+bool wg_changes_ok(const struct wg_change *changes, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct wg_change *ch = &changes[i];
+
+		if (ch->op == WG_CHANGE_SET || ch->op == WG_CHANGE_REMOVE)
+			continue;
+		if (ch->op != WG_CHANGE_SET_IPS || !ch->n_ips || !ch->ips)
+			return false;
+		for (uint32_t j = 0; j < ch->n_ips; j++)
+			if (!(ch->ips[j].family == AF_INET && ch->ips[j].cidr <= 32) &&
+			    !(ch->ips[j].family == AF_INET6 && ch->ips[j].cidr <= 128))
+				return false;
+	}
+	return true;
 }
 
 void wg_device_free(struct wg_device *dev)

@@ -38,17 +38,23 @@ struct wg_device {
 	uint16_t listen_port;
 	struct wg_peer *peers;
 	size_t n_peers;
+	uint64_t gen;		/* which read this was, for ops->unchanged; 0: none */
 };
 
 enum wg_change_op {
 	WG_CHANGE_SET,		/* add or update the peer; its allowed IPs become exactly addr/128 */
 	WG_CHANGE_REMOVE,	/* remove the peer (absent is not an error) */
+	WG_CHANGE_SET_IPS,	/* the peer's allowed IPs become exactly ips[]; never creates it
+				   (absent is not an error); other settings stay */
 };
 
 struct wg_change {
 	enum wg_change_op op;
 	uint8_t key[AWG_KEY_LEN];
 	uint8_t addr[16];	/* WG_CHANGE_SET only */
+	/* WG_CHANGE_SET_IPS only: n_ips >= 1 of them, the caller's, read during apply */
+	const struct wg_allowedip *ips;
+	uint32_t n_ips;
 };
 
 struct wg_ops {
@@ -62,8 +68,21 @@ struct wg_ops {
 	 * interrupted WG_DUMP_RETRIES times in a row), -E2BIG (absurdly large). */
 	int (*get_device)(const char *ifname, struct wg_device **out);
 	/* Apply changes in order: as one transaction when they fit in one
-	 * message, else split into several. 0 or -errno. */
+	 * message, else split into several (a SET_IPS with many IPs too: the
+	 * peer then has part of them in between). 0, -EINVAL for an unknown op
+	 * or a SET_IPS without IPs (nothing applied), or -errno. */
 	int (*apply)(const char *ifname, const struct wg_change *changes, size_t n);
+	/* Is any of keys[0..n) a peer of the interface? One lookup per key
+	 * where the backend has one, never a dump; changes nothing. 0: none is;
+	 * 1: one may be (a dump tells which); -errno. NULL when the backend can
+	 * only tell from a whole dump (userspace: UAPI has no per-peer get). */
+	int (*probe_peers)(const char *ifname, const uint8_t (*keys)[AWG_KEY_LEN], size_t n);
+	/* For a backend without probe_peers: 1 when nobody but this process has
+	 * talked to the interface since the read that returned the device with
+	 * this gen, so it is as that read found it but for this process's own
+	 * changes; 0 when it may have changed or the backend cannot tell (then
+	 * a dump tells). One stat(), no I/O with the daemon. NULL: always 0. */
+	int (*unchanged)(const char *ifname, uint64_t gen);
 };
 
 extern const struct wg_ops wg_kernel_ops;

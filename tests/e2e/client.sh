@@ -24,6 +24,17 @@ SRVKEY2=$(wg genkey | wg pubkey)
 ROUTE2=fde3:25fb:7f00::/40 # holds $IP too
 OPROUTE=fd99:1::/64        # the operator's own route on the device's interface
 DEFAULT_IF=autowg          # the original client's interface name
+# answer [FIELD=VALUE...]: the good answer with those fields changed, in
+# nginx's "\n" notation.
+answer() {
+	local endpoint=vpn.test:$PORT pubkey=$SRVKEY route=$ROUTE ip=$IP keepalive=25 kv
+	for kv in "$@"; do local "$kv"; done
+	printf 'endpoint=%s\\npubkey=%s\\nroute=%s\\nip=%s\\nkeepalive=%s\\n' \
+		"$endpoint" "$pubkey" "$route" "$ip" "$keepalive"
+}
+# The device's own network, beside the tunnel: a LAN address and its /64.
+LAN_ADDR=2001:db8:5::7
+ESC=$'\033' BEL=$'\007' CSI8=$'\xc2\x9b'
 
 # name|status|body|message the client must print (ERE); body uses \n escapes
 # as nginx's return does.
@@ -52,6 +63,16 @@ BAD_CASES=(
 	"status-403|403|no verified client certificate\n|HTTP 403: no verified client certificate"
 	"status-409|409|conflict: key belongs to another peer\n|HTTP 409: conflict"
 	"status-503|503|helper unavailable\n|HTTP 503"
+	# A route that would pull the device's own traffic into the tunnel.
+	"route-default|200|$(answer route=::/0)|route ::/0 is shorter than /16"
+	"route-15|200|$(answer route=fde2::/15)|route fde2::/15 is shorter than /16"
+	"route-covers-lan|200|$(answer route=2001:db8::/32 ip=2001:db8:77::1234)|route 2001:db8::/32 contains this device's address $LAN_ADDR \\(on lan0\\)"
+	"route-inside-lan|200|$(answer route=2001:db8:5:0:8000::/65 ip=2001:db8:5:0:8000::1234)|route 2001:db8:5:0:8000::/65 lies inside this device's network $LAN_ADDR/64 \\(on lan0\\)"
+	"route-covers-loopback|200|$(answer route=::/16 ip=::1234)|route ::/16 contains this device's address ::1 \\(on lo\\)"
+	# Server text reaches the terminal escaped: no escape sequence, no C1 control.
+	"escape-line|200|${ESC}]0;owned${BEL}\n|a line without '=': \\\\x1b\\]0;owned\\\\x07"
+	"escape-pubkey|200|$(answer "pubkey=${ESC}[31mred")|pubkey is not a WireGuard key: \\\\x1b\\[31mred"
+	"escape-refusal|403|denied ${ESC}[2J${CSI8}x\n|HTTP 403: denied \\\\x1b\\[2J\\\\xc2\\\\x9bx"
 )
 GOOD_CASES=(
 	"good|200|$GOOD"
@@ -69,11 +90,18 @@ MOVE_CASES=(
 MORE_CASES=(
 	"good-b|200|endpoint=vpn.test:$((PORT + 1))\npubkey=$SRVKEY\nroute=$ROUTE\nip=$IP\nkeepalive=25\n"
 )
+# Answers for the cases after the loop: accepted, with their own checks.
+CHECK_CASES=(
+	"route-16|200|$(answer route=fde3::/16)"
+	"route-8|200|$(answer route=fd00::/8 ip=fd00::1234)"
+)
 
 setup() {
 	local c name status body
 	mkdir -p "$D/pki" && pki_fleet "$D/pki" 1234 || return 1
 	netns_add "$NS" || return 1
+	ip -n "$NS" link add lan0 type veth peer name lan1 && ip -n "$NS" link set lan0 up &&
+		ip -n "$NS" -6 addr add "$LAN_ADDR/64" dev lan0 nodad || return 1
 	mkdir -p "/etc/netns/$NS" && on_exit "rm -rf /etc/netns/$NS; rmdir /etc/netns"
 	# blackhole.test: a neighbour that never answers, so a connection
 	# to it times out (its frames go to a MAC address nobody has).
@@ -89,9 +117,15 @@ setup() {
 		echo "client_body_temp_path $D/body;"
 		echo "server { listen 127.0.0.1:443 ssl; ssl_certificate $D/pki/server.crt;"
 		echo "ssl_certificate_key $D/pki/server.key; default_type text/plain;"
-		for c in "${BAD_CASES[@]}" "${GOOD_CASES[@]}" "${MOVE_CASES[@]}" "${MORE_CASES[@]}"; do
+		for c in "${BAD_CASES[@]}" "${GOOD_CASES[@]}" "${MOVE_CASES[@]}" "${MORE_CASES[@]}" "${CHECK_CASES[@]}"; do
 			IFS='|' read -r name status body _ <<<"$c"
 			echo "location = /case/$name { return $status \"$body\"; }"
+		done
+		# 429: how long to wait, or not; each logs its requests.
+		for c in rate-1:1 rate-long:3600 rate-none:; do
+			echo "location = /case/${c%%:*} { access_log $D/${c%%:*}.log;"
+			[ -n "${c#*:}" ] && echo "add_header Retry-After ${c#*:} always;"
+			echo 'return 429 "key changed too recently\n"; }'
 		done
 		echo "} }"
 	} >"$D/nginx.conf"
@@ -101,34 +135,44 @@ setup() {
 	wait_for 5 ip netns exec "$NS" bash -c ': </dev/tcp/127.0.0.1/443' 2>/dev/null
 }
 
-# write_conf_urls "URL..." [IFNAME [API_START]]: the device's configuration
-# with that api_endpoint; no ifname line when IFNAME is "-", no api_start
-# line when API_START is empty.
+# write_conf_urls "URL..." [IFNAME [API_START [LINE...]]]: the device's
+# configuration with that api_endpoint; no ifname line when IFNAME is "-",
+# no api_start line when API_START is empty; the LINEs added at the end.
 write_conf_urls() {
+	local urls=$1 ifn=${2:-$IFN} start=${3:-}
+	[ $# -gt 3 ] && shift 3 || set --
 	{
-		[ "${2:-$IFN}" = - ] || echo "ifname=${2:-$IFN}"
-		echo "api_endpoint=\"$1\""
+		[ "$ifn" = - ] || echo "ifname=$ifn"
+		echo "api_endpoint=\"$urls\""
 		echo "cert=$D/pki/dev-1234.crt"
 		echo "key=$D/pki/dev-1234.key"
 		echo "ca=$D/pki/server-ca.crt"
-		[ -z "${3:-}" ] || echo "api_start=$3"
+		[ -z "$start" ] || echo "api_start=$start"
+		[ $# -eq 0 ] || printf '%s\n' "$@"
 	} >"$D/autowg.conf"
 }
 # write_conf CASE [IFNAME]: the same for the one URL /case/CASE.
 write_conf() { write_conf_urls "https://vpn.test/case/$1" "${2:-$IFN}"; }
 
-# run_client SHELL CASE: the client against /case/CASE; output in OUT.
-run_client() { run_client_urls "$1" "https://vpn.test/case/$2"; }
+# run_client SHELL CASE [CONF_LINE...]: the client against /case/CASE, those
+# lines added to its configuration; output in OUT.
+run_client() {
+	local sh=$1 c=$2
+	shift 2
+	run_client_urls "$sh" "https://vpn.test/case/$c" "" "$@"
+}
 
-# run_client_urls SHELL "URL..." [API_START]: the client with that
-# api_endpoint (and api_start); output in OUT, nginx's log of the paths
-# asked in ASKED.
+# run_client_urls SHELL "URL..." [API_START [CONF_LINE...]]: the client with
+# that api_endpoint (and api_start, and lines); output in OUT, nginx's log
+# of the paths asked in ASKED.
 run_client_urls() {
-	write_conf_urls "$2" "$IFN" "${3:-}"
+	local sh=$1 urls=$2 start=${3:-} rc
+	[ $# -gt 3 ] && shift 3 || set --
+	write_conf_urls "$urls" "$IFN" "$start" "$@"
 	: >"$D/access.log"
 	# shellcheck disable=SC2086
-	OUT=$(AUTOWG_CONF=$D/autowg.conf ip netns exec "$NS" $1 "$TOP/contrib/autowg-client" 2>&1)
-	local rc=$?
+	OUT=$(AUTOWG_CONF=$D/autowg.conf ip netns exec "$NS" $sh "$TOP/contrib/autowg-client" 2>&1)
+	rc=$?
 	ASKED=$(tr '\n' ' ' <"$D/access.log")
 	ASKED=${ASKED% }
 	return $rc
@@ -208,6 +252,8 @@ for sh in "busybox ash" bash; do
 			expect_match "$sh: $name: refused with a clear message" "^autowg-client: .*$msg" "$OUT"
 		fi
 		expect_eq "$sh: $name: previous configuration untouched" "$before" "$(dev_state)"
+		raw=$(printf '%s' "$OUT" | LC_ALL=C tr -d '\n -~' | od -An -tx1 | tr -d ' \n')
+		expect_eq "$sh: $name: no control byte reaches the terminal" "" "$raw"
 	done
 
 	# The server's route changes: the old one goes, the operator's stays.
@@ -228,6 +274,9 @@ for sh in "busybox ash" bash; do
 	ip -n "$NS" -6 route del "$OPROUTE" dev "$IFN"
 
 	# No ifname: the interface is "autowg", as with the original client.
+	# (The device's address leaves $IFN first: an address of the device
+	# outside the tunnel inside the route would make the client refuse it.)
+	ip -n "$NS" -6 addr flush dev "$IFN" scope global
 	on_exit "ip -n $NS link del $DEFAULT_IF"
 	if run_client_noif "$sh" good; then
 		ok "$sh: no ifname in the configuration: accepted"
@@ -239,6 +288,55 @@ for sh in "busybox ash" bash; do
 		"$IP/128 $(want_routes "$ROUTE")" \
 		"$(ip -n "$NS" -6 -o addr show dev "$DEFAULT_IF" scope global 2>&1 | awk '{print $4}') $(routes "$DEFAULT_IF")"
 	ip -n "$NS" link del "$DEFAULT_IF" 2>/dev/null
+
+	# The minimum route length: /16 by default, min_route_len in the config.
+	if run_client "$sh" route-16; then ok "$sh: route /16 (the default minimum): accepted"; else
+		not_ok "$sh: route /16 (the default minimum): accepted" "$OUT"; fi
+	expect_match "$sh: route /16: routed through the tunnel" "^fde3::/16 " \
+		"$(ip -n "$NS" -6 route show dev "$IFN")"
+	if run_client "$sh" route-8 min_route_len=8; then ok "$sh: route /8 with min_route_len=8: accepted"; else
+		not_ok "$sh: route /8 with min_route_len=8: accepted" "$OUT"; fi
+	expect_match "$sh: route /8: routed through the tunnel" "^fd00::/8 " \
+		"$(ip -n "$NS" -6 route show dev "$IFN")"
+	before=$(dev_state)
+	if run_client "$sh" route-8; then not_ok "$sh: route /8 with the default minimum: refused" "$OUT"; else
+		expect_match "$sh: route /8 with the default minimum: refused" "route fd00::/8 is shorter than /16" "$OUT"; fi
+	for bad in 129 -1 x 016 ''; do
+		if run_client "$sh" good "min_route_len=$bad"; then
+			not_ok "$sh: min_route_len=$bad: refused" "$OUT"
+		else
+			expect_match "$sh: min_route_len=$bad: refused" "min_route_len must be a number from 0 to 128" "$OUT"
+		fi
+	done
+	expect_eq "$sh: refused routes and settings: previous configuration untouched" "$before" "$(dev_state)"
+
+	# 429: wait Retry-After when it is short, try once more; else come back
+	# at the next run. Quiet either way (cron mails what a job prints).
+	for c in rate-1 rate-long rate-none; do : >"$D/$c.log"; done
+	t0=$(date +%s%N)
+	run_client "$sh" rate-1
+	rc=$? took=$((($(date +%s%N) - t0) / 1000000))
+	expect_eq "$sh: 429 with Retry-After 1: exit 0, nothing printed" "0:" "$rc:$OUT"
+	expect_eq "$sh: 429 with Retry-After 1: waited and asked once more" 2 "$(wc -l <"$D/rate-1.log")"
+	check "$sh: 429 with Retry-After 1: the wait was about 1 s ($took ms)" test "$took" -ge 1000 -a "$took" -lt 5000
+	expect_eq "$sh: 429: previous configuration untouched" "$before" "$(dev_state)"
+	run_client "$sh" rate-long
+	expect_eq "$sh: 429 with Retry-After 3600: exit 0 at once, nothing printed" "0:" "$?:$OUT"
+	expect_eq "$sh: 429 with Retry-After 3600: asked once" 1 "$(wc -l <"$D/rate-long.log")"
+	run_client "$sh" rate-none
+	expect_eq "$sh: 429 without Retry-After: exit 0, nothing printed" "0:" "$?:$OUT"
+	expect_eq "$sh: 429 without Retry-After: asked once" 1 "$(wc -l <"$D/rate-none.log")"
+	: >"$D/rate-1.log"
+	run_client "$sh" rate-1 max_retry_wait=0
+	expect_eq "$sh: 429 with max_retry_wait=0: exit 0, no second try" "0:1" "$?:$(wc -l <"$D/rate-1.log")"
+	if run_client "$sh" rate-1 max_retry_wait=soon; then not_ok "$sh: max_retry_wait=soon: refused" "$OUT"; else
+		expect_match "$sh: max_retry_wait=soon: refused" "max_retry_wait must be a number of seconds" "$OUT"; fi
+	expect_eq "$sh: after the 429s: previous configuration untouched" "$before" "$(dev_state)"
+	# On a terminal it says so (script(1) gives it one).
+	run_client "$sh" rate-long
+	out=$(AUTOWG_CONF=$D/autowg.conf ip netns exec "$NS" script -qec "$sh $TOP/contrib/autowg-client" /dev/null)
+	expect_match "$sh: 429 on a terminal: one line saying nothing changed" \
+		"^autowg-client: the server asks to come back later \\(HTTP 429, Retry-After 3600 s\\); nothing changed" "$out"
 done
 
 # --- Several URLs in api_endpoint ------------------------------------------

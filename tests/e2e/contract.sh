@@ -89,6 +89,25 @@ contract_reboot() {
 	check "$LAB_WEB: the rebooted device pings the concentrator" lab_ping "${LAB_DNS[2]}" "$LAB_CADDR"
 }
 
+# Device 2 reboots again at once: the helper's --min-rekey-interval (5 s by
+# default, as the unit runs it) answers 429 with Retry-After through the web
+# server; the client waits that long and registers its new key.
+contract_reboot_again() {
+	local ip t0 took
+	ip=$(lab_ip "${LAB_CN[2]}")
+	lab_ns "${LAB_DNS[2]}" ip link del "${LAB_DIF[2]}"
+	wait_for 5 bash -c "! test -S /var/run/wireguard/${LAB_DIF[2]}.sock"
+	t0=$SECONDS
+	if lab_client 2; then ok "$LAB_WEB: a device rebooted twice in a row registers again"; else
+		not_ok "$LAB_WEB: a device rebooted twice in a row registers again" "client said: $LAB_OUT"; fi
+	took=$((SECONDS - t0))
+	expect_match "$LAB_WEB: ... after the server's 429 (the helper says rate_limited)" \
+		"refused CN '${LAB_CN[2]}' name ${LAB_CN[2]} key .*: rate_limited" "$(cat "$LAB/helper.log")"
+	check "$LAB_WEB: ... having waited Retry-After, at most 5 s ($took s)" test "$took" -le 7
+	expect_eq "$LAB_WEB: ... and the concentrator has its new key" "$(lab_dev_key 2)" "$(lab_peer_of "$ip")"
+	check "$LAB_WEB: ... and it pings the concentrator" lab_ping "${LAB_DNS[2]}" "$LAB_CADDR"
+}
+
 # refused NAME CURLARGS...: a registration attempt from the intruder's
 # namespace gets no answer and changes nothing on the concentrator.
 refused() {
@@ -188,6 +207,47 @@ contract_slow_bodies() {
 	sed 's/^/# /' "$slow"
 }
 
+# conf/nginx-autowg.conf and conf/lighttpd-autowg.conf allow each client
+# certificate 10 requests a minute in bursts of 10: a device past that gets
+# 429 with Retry-After from the web server, and autowg never sees the
+# request; other devices are not limited, and the helper's own 429 still
+# comes through as it is. (Caddy 2.6.2 has no such limit: README.)
+contract_request_limit() {
+	local cn=${LAB_CN[4]} codes='' i n200 out hdr k4 c3 k3
+	local crt=$LAB_PKI/dev-$cn.crt key=$LAB_PKI/dev-$cn.key
+	k4=$(wg genkey | wg pubkey)
+	n200=$(grep -c "register $cn " "$LAB/helper.log")
+	for i in $(seq 15); do
+		codes="$codes $(lab_curl 4 --cert "$crt" --key "$key" -o /dev/null -w '%{http_code}' \
+			-H 'Content-Type: text/plain' --data-binary "$k4" "$(lab_register_url)")"
+	done
+	expect_match "$LAB_WEB: 15 requests in a row from one certificate: 429 after the burst" \
+		"^( 200)+( 429)+$" "$codes"
+	hdr=$(lab_curl 4 --cert "$crt" --key "$key" -D - -o "$LAB/limited.body" -H 'Content-Type: text/plain' \
+		--data-binary "$k4" "$(lab_register_url)" | tr -d '\r')
+	expect_match "$LAB_WEB: the 429 says when to come back (Retry-After: at most 6 s)" \
+		"^[Rr]etry-[Aa]fter: [1-6]$" "$hdr"
+	expect_eq "$LAB_WEB: ... and why" "too many requests from this certificate" "$(cat "$LAB/limited.body")"
+	expect_eq "$LAB_WEB: the limited requests never reached the helper" \
+		$((n200 + $(printf '%s\n' $codes | grep -c 200))) "$(grep -c "register $cn " "$LAB/helper.log")"
+	# A certificate nothing used before (device 3's went into the slow
+	# clients: the web server has counted those), for a device 1009.
+	if [ ! -e "$LAB_PKI/dev-1009.crt" ]; then
+		pki_device "$LAB_PKI" fleet-ca dev-1009 1009 || not_ok "$LAB_WEB: a certificate for 1009"
+	fi
+	c3=(--cert "$LAB_PKI/dev-1009.crt" --key "$LAB_PKI/dev-1009.key"
+		-H 'Content-Type: text/plain' "$(lab_register_url)")
+	k3=$(wg genkey | wg pubkey)
+	out=$(lab_curl 3 "${c3[@]}" -o /dev/null -w '%{http_code}' --data-binary "$k3")
+	expect_eq "$LAB_WEB: another certificate is not limited (a new key: 200)" 200 "$out"
+	# Another new key at once: the helper's 429, passed through as it is.
+	hdr=$(lab_curl 3 "${c3[@]}" -D - -o "$LAB/rekey.body" --data-binary "$(wg genkey | wg pubkey)" |
+		tr -d '\r')
+	expect_match "$LAB_WEB: the helper's 429 comes through" "^HTTP/[0-9.]+ 429" "$hdr"
+	expect_match "$LAB_WEB: ... with the helper's reason" "^key changed too recently: retry in [1-5] s$" \
+		"$(cat "$LAB/rekey.body")"
+}
+
 # lab_contract: everything above, in order.
 lab_contract() {
 	contract_register
@@ -196,6 +256,7 @@ lab_contract() {
 	contract_peers_json
 	contract_static
 	contract_reboot
+	contract_reboot_again
 	contract_refusals
 	contract_revoked
 	contract_slow_bodies

@@ -42,7 +42,8 @@ lab_ip() { echo "${LAB_POOL%::/64}::$1"; }
 lab_subst() {
 	sed -e "s|@SERVER_NAME@|$LAB_NAME|g" -e "s|@TLS_CERT@|$LAB_PKI/server.crt|g" \
 		-e "s|@TLS_KEY@|$LAB_PKI/server.key|g" -e "s|@FLEET_CA@|$LAB_PKI/fleet-ca.crt|g" \
-		-e "s|@FCGI_SOCKET@|$LAB_FCGI_SOCK|g" "$1" >"$2" || return 1
+		-e "s|@FCGI_SOCKET@|$LAB_FCGI_SOCK|g" \
+		-e "s|@LIMIT_SCRIPT@|$CONF/lighttpd-autowg-limit.lua|g" "$1" >"$2" || return 1
 	if grep -n '@[A-Z_]*@' "$2"; then echo "# unreplaced placeholder in $1" >&2; return 1; fi
 }
 

@@ -14,6 +14,7 @@ without_exportcert() {
 	mkdir -p "$LAB/noexport"
 	sed 's/ssl.verifyclient.exportcert = "enable"/ssl.verifyclient.exportcert = "disable"/' \
 		"$CONF/lighttpd-autowg.conf" >"$LAB/noexport/lighttpd-autowg.conf"
+	cp "$CONF/lighttpd-autowg-limit.lua" "$LAB/noexport/"
 	CONF=$LAB/noexport lab_web lighttpd || { not_ok "lighttpd without exportcert starts"; return; }
 	before=$(lab_wg_state)
 	out=$(lab_curl 1 --cert "$LAB_PKI/dev-${LAB_CN[1]}.crt" --key "$LAB_PKI/dev-${LAB_CN[1]}.key" \
@@ -22,4 +23,9 @@ without_exportcert() {
 	expect_eq "lighttpd without exportcert: nothing changes" "$before" "$(lab_wg_state)"
 }
 
-lab_main lighttpd without_exportcert
+lighttpd_more() {
+	contract_request_limit
+	without_exportcert
+}
+
+lab_main lighttpd lighttpd_more

@@ -4,4 +4,4 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/e2e/lab.sh"
 . "$TOP/tests/e2e/contract.sh"
-lab_main nginx
+lab_main nginx contract_request_limit

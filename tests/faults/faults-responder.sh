@@ -150,10 +150,10 @@ raw "reserved 0xffffffff in MSG_REGISTER" closed "$(reg "$(hexstr 7)" 4294967295
 raw "reserved 0x80000000 in MSG_REFRESH" closed "$(le32 4)$(le32 2147483648)"
 raw "CN field of 256 bytes, no NUL (unterminated)" closed "$(reg "$(printf '37%.0s' $(seq 256))")"
 raw "CN with a byte after its NUL (not zero-padded)" closed "$(reg "$(hexstr 7)00$(zeros 253)01")"
-raw "empty CN: refused with a reply" "reply type 3, 252 bytes" "$(reg "")"
-raw "CN with a newline: refused with a reply" "reply type 3, 252 bytes" "$(reg "$(hexstr 12)0a$(hexstr 34)")"
-raw "CN not UTF-8: refused with a reply" "reply type 3, 252 bytes" "$(reg "$(hexstr 12)ff")"
-raw "all-zero key: refused with a reply" "reply type 3, 252 bytes" "$(reg "$(hexstr 77)" 0 "$(zeros 32)")"
+raw "empty CN: refused with a reply" "reply type 3, 256 bytes" "$(reg "")"
+raw "CN with a newline: refused with a reply" "reply type 3, 256 bytes" "$(reg "$(hexstr 12)0a$(hexstr 34)")"
+raw "CN not UTF-8: refused with a reply" "reply type 3, 256 bytes" "$(reg "$(hexstr 12)ff")"
+raw "all-zero key: refused with a reply" "reply type 3, 256 bytes" "$(reg "$(hexstr 77)" 0 "$(zeros 32)")"
 pipelined=()
 for _ in $(seq 50); do pipelined+=("$REFRESH"); done
 raw "50 good requests, then a short one" closed "${pipelined[@]}" 0400
@@ -178,7 +178,7 @@ hostile "1000 garbage packets back to back" "^burst: [0-9]+ sent, then closed" b
 hostile "a client that never reads its replies is dropped" "^nonreader: dropped" nonreader 200000
 hostile "descriptors passed with requests (50 x 250)" "^fds: reply 8 bytes x50$" fds 50 250
 hostile "5000 connections opened and closed, hello unread" "^churn: 5000 of 5000" churn 5000
-hostile "300 connections of random bytes" "^random: closed x[0-9]+(, reply 252 bytes x[0-9]+)?$" random 300 7
+hostile "300 connections of random bytes" "^random: closed x[0-9]+(, reply 256 bytes x[0-9]+)?$" random 300 7
 sleep 0.2
 fds1=$(hfds)
 check "no descriptor leaked to the helper: $fds0 before, $fds1 after" test "$fds1" -le "$fds0"

@@ -26,7 +26,8 @@ vg_helper() {
 	rm -f "$HSOCK"
 	# shellcheck disable=SC2086
 	ip netns exec "$NS" $VG --log-file="$VLOG/helper.%p" "$VB/autowg-helper" --pool $POOL \
-		--route $ROUTE --endpoint vpn.example.com --socket "$HSOCK" --socket-group nogroup "$IF" \
+		--route $ROUTE --endpoint vpn.example.com --socket "$HSOCK" --socket-group nogroup \
+		--min-rekey-interval 0 "$IF" \
 		>>"$T_TMP/helper.log" 2>&1 &
 	HELPER_PID=$!
 	on_exit "kill $HELPER_PID"

@@ -185,6 +185,53 @@ static void helper_conflicts(void **state)
 	expect(&q, 503, NULL);
 }
 
+static void helper_rate_limited_is_429_with_retry_after(void **state)
+{
+	char hdr[1024];
+	struct response res;
+	struct req q;
+
+	req_register(&q);
+	fake_reply(REG_RATE_LIMITED, NULL, "1234", "key changed too recently: retry in 7 s");
+	fake.reply.retry_after = 7;
+	run(&q, &res);
+	assert_int_equal(res.status, 429);
+	assert_int_equal(res.retry_after, 7);
+	assert_true(response_header(&res, hdr, sizeof(hdr)) > 0);
+	assert_non_null(strstr(hdr, "Status: 429 Too Many Requests\r\n"));
+	assert_non_null(strstr(hdr, "\r\nRetry-After: 7\r\n"));
+	assert_int_equal(res.body_len, strlen("key changed too recently: retry in 7 s\n"));
+	response_free(&res);
+	/* no other answer carries one */
+	req_register(&q);
+	fake_reply(REG_KEY_TAKEN, NULL, "5678", "");
+	run(&q, &res);
+	assert_int_equal(res.status, 409);
+	assert_true(response_header(&res, hdr, sizeof(hdr)) > 0);
+	assert_null(strstr(hdr, "Retry-After"));
+	response_free(&res);
+}
+
+/* A wait where none belongs, none where one does, or more than a day: the
+ * helper is not speaking the protocol. */
+static void helper_bad_retry_after_is_503(void **state)
+{
+	static const struct {
+		uint32_t result, retry_after;
+	} bad[] = {{REG_RATE_LIMITED, 0},
+		   {REG_KEY_TAKEN, 3},
+		   {REG_OK, 3},
+		   {REG_RATE_LIMITED, AWG_REKEY_INTERVAL_MAX + 1}};
+	struct req q;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		req_register(&q);
+		fake_reply(bad[i].result, "fde3:25fb:7f6c:1::1234", "1234", "");
+		fake.reply.retry_after = bad[i].retry_after;
+		expect(&q, 503, NULL);
+	}
+}
+
 static void helper_nonsense_is_503(void **state)
 {
 	struct req q;
@@ -472,6 +519,8 @@ int main(void)
 	    T(short_body_is_400),
 	    T(malformed_keys_are_400),
 	    T(helper_conflicts),
+	    T(helper_rate_limited_is_429_with_retry_after),
+	    T(helper_bad_retry_after_is_503),
 	    T(helper_nonsense_is_503),
 	    T(interface_down_is_503),
 	    T(helper_absent_is_503_at_once),

@@ -66,7 +66,7 @@ static int fake_apply(const char *ifname, const struct wg_change *ch, size_t n)
 	return apply_fail;
 }
 
-static const struct wg_ops fake_ops = {"fake", fake_get, fake_apply};
+static const struct wg_ops fake_ops = {.name = "fake", .get_device = fake_get, .apply = fake_apply};
 
 /* A request the helper must accept (it may still refuse the registration). */
 static bool well_formed(const unsigned char *p, size_t n)

@@ -24,10 +24,13 @@ fcgi_netns() {
 }
 
 # helper_start [FLAGS...]: the real helper on IF, socket group nogroup.
+# These tests give one name new keys back to back: no --min-rekey-interval
+# unless FLAGS set one (tests/wg/helper-rekey.sh tests the limit itself).
 helper_start() {
 	rm -f "$HSOCK"
 	ip netns exec "$NS" "$B/autowg-helper" --pool $POOL --route $ROUTE \
-		--endpoint vpn.example.com --socket "$HSOCK" --socket-group nogroup "$@" "$IF" \
+		--endpoint vpn.example.com --socket "$HSOCK" --socket-group nogroup \
+		--min-rekey-interval 0 "$@" "$IF" \
 		>>"$T_TMP/helper.log" 2>&1 &
 	HELPER_PID=$!
 	on_exit "kill $HELPER_PID"

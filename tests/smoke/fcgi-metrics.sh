@@ -84,11 +84,11 @@ val() { printf '%s\n' "$S" | awk -v k="$1" '$1 == k { print $2 }'; }
 reg() { val "autowg_registrations_total{outcome=$1}"; }
 got=""
 for o in ok same replaced bad_key bad_cn key_taken key_static key_iface addr_taken addr_static \
-	addr_iface bad_name full unavailable; do
+	addr_iface bad_name full unavailable rate_limited; do
 	got="$got $o=$(reg $o)"
 done
 expect_eq "registrations by outcome (bad_key stops at the responder)" \
-	" ok=2 same=1 replaced=3 bad_key=0 bad_cn=1 key_taken=1 key_static=1 key_iface=0 addr_taken=0 addr_static=0 addr_iface=0 bad_name=1 full=0 unavailable=0" \
+	" ok=2 same=1 replaced=3 bad_key=0 bad_cn=1 key_taken=1 key_static=1 key_iface=0 addr_taken=0 addr_static=0 addr_iface=0 bad_name=1 full=0 unavailable=0 rate_limited=0" \
 	"$got"
 expect_eq "autowg_peers_managed: the two devices" 2 "$(val 'autowg_peers_managed{}')"
 expect_eq "autowg_table_capacity: --max-peers" 500 "$(val 'autowg_table_capacity{}')"

@@ -18,7 +18,7 @@ PROGS_SBIN="autowg-helper autowg-ctl autowg-client"
 PROGS_BIN="autowg-fcgi autowg-addr"
 MAN1="autowg-addr.1"
 MAN8="autowg-helper.8 autowg-ctl.8 autowg-fcgi.8 autowg-client.8"
-EXAMPLES="Caddyfile autowg-fcgi@.service autowg-helper@.service bird-autowg.conf bird-core.conf lighttpd-autowg.conf nginx-autowg-multi.conf nginx-autowg.conf"
+EXAMPLES="Caddyfile autowg-fcgi@.service autowg-helper@.service bird-autowg.conf bird-core.conf lighttpd-autowg-limit.lua lighttpd-autowg.conf nginx-autowg-multi.conf nginx-autowg.conf"
 UNITS="autowg-fcgi@.service autowg-helper@.service"
 
 # expected: "MODE PATH" for every file install must create, sorted.

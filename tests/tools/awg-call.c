@@ -10,6 +10,9 @@
  *   awg-call SOCK bench N PREFIX [START] -> register CNs PREFIX<START..START+N-1> with
  *                                          fresh keys (ok or replaced); print the
  *                                          median round trip
+ *   awg-call SOCK fill N PREFIX [START]  -> the same from FILL_CONNS connections at
+ *                                          once (the helper batches them, as it does
+ *                                          a fleet restarting); print the rate
  * Exit 0 when the helper answered as a helper should, 1 otherwise, 2 on usage.
  */
 #include <errno.h>
@@ -35,6 +38,7 @@
 #define REPLY_WAIT_MS 3000 /* how long raw waits to see a reply or a close */
 #define FLOOD_MAX     100000
 #define BENCH_MAX     1000000
+#define FILL_CONNS    64 /* a loop turn's batch of the helper (REGISTRY_GROUP_MAX) */
 
 static _Noreturn void die(const char *what)
 {
@@ -364,6 +368,62 @@ static int cmd_bench(const char *path, long n, const char *prefix, long start)
 	return failed ? 1 : 0;
 }
 
+/* N registrations from FILL_CONNS connections, one in flight on each. */
+static int cmd_fill(const char *path, long n, const char *prefix, long start)
+{
+	struct pollfd pfd[FILL_CONNS];
+	struct msg_register_reply r;
+	struct msg_register m;
+	struct msg_hello h;
+	long sent = 0, done = 0, failed = 0;
+	long long t0 = now_ns();
+	int i, conns = n < FILL_CONNS ? (int)n : FILL_CONNS;
+
+	if (sodium_init() < 0)
+		die("setup");
+	for (i = 0; i < conns; i++)
+		pfd[i] = (struct pollfd){.fd = session(path, &h), .events = POLLIN};
+	memset(&m, 0, sizeof(m));
+	m.type = MSG_REGISTER;
+	for (i = 0; i < conns; i++, sent++) {
+		memset(m.cn, 0, sizeof(m.cn));
+		snprintf(m.cn, sizeof(m.cn), "%s%ld", prefix, start + sent);
+		randombytes_buf(m.key, sizeof(m.key));
+		if (send(pfd[i].fd, &m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m))
+			die("send");
+	}
+	while (done < n) {
+		if (poll(pfd, (nfds_t)conns, REPLY_WAIT_MS * 10) <= 0) {
+			printf("fill: no reply after %ld of %ld\n", done, n);
+			return 1;
+		}
+		for (i = 0; i < conns; i++) {
+			if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			if (recv(pfd[i].fd, &r, sizeof(r), 0) != (ssize_t)sizeof(r) ||
+			    r.type != MSG_REGISTER_REPLY) {
+				printf("fill: connection closed after %ld\n", done);
+				return 1;
+			}
+			done++;
+			if (r.result != REG_OK && failed++ < 3)
+				printf("fill: %s\n", reg_result_name(r.result));
+			if (sent == n) {
+				pfd[i].events = 0;
+				continue;
+			}
+			memset(m.cn, 0, sizeof(m.cn));
+			snprintf(m.cn, sizeof(m.cn), "%s%ld", prefix, start + sent++);
+			randombytes_buf(m.key, sizeof(m.key));
+			if (send(pfd[i].fd, &m, sizeof(m), MSG_NOSIGNAL) != (ssize_t)sizeof(m))
+				die("send");
+		}
+	}
+	printf("fill: %ld registrations, %ld refused, %.0f a second\n", n, failed,
+	       n / ((now_ns() - t0) / 1e9));
+	return failed ? 1 : 0;
+}
+
 static long arg_long(const char *s, long max)
 {
 	char *end;
@@ -395,8 +455,11 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[2], "bench") && (argc == 5 || argc == 6) && arg_long(argv[3], BENCH_MAX))
 		return cmd_bench(argv[1], arg_long(argv[3], BENCH_MAX), argv[4],
 				 argc == 6 ? arg_long(argv[5], BENCH_MAX) : 0);
+	if (!strcmp(argv[2], "fill") && (argc == 5 || argc == 6) && arg_long(argv[3], BENCH_MAX))
+		return cmd_fill(argv[1], arg_long(argv[3], BENCH_MAX), argv[4],
+				argc == 6 ? arg_long(argv[5], BENCH_MAX) : 0);
 usage:
 	fprintf(stderr, "usage: awg-call SOCK register CN KEY | refresh | table | raw HEX... | "
-			"flood N | map-write | bench N PREFIX [START]\n");
+			"flood N | map-write | bench N PREFIX [START] | fill N PREFIX [START]\n");
 	return 2;
 }

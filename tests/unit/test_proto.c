@@ -107,7 +107,7 @@ static void message_sizes(void **state)
 	assert_int_equal(offsetof(struct msg_ctl_peer_reply, type), 0);
 	/* no padding the helper would have to zero by hand */
 	assert_int_equal(sizeof(struct msg_register_reply),
-			 4 + 4 + 16 + AWG_NAME_MAX + 1 + AWG_REASON_MAX + 1 + 4 + AWG_KEY_LEN);
+			 4 + 4 + 4 + 16 + AWG_NAME_MAX + 1 + AWG_REASON_MAX + 1 + 4 + AWG_KEY_LEN);
 }
 
 /* Each ctl request has a length no other request has: the helper tells

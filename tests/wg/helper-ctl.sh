@@ -74,7 +74,7 @@ if ! wggo_up "$DNS" "$DIF"; then
 	exit 1
 fi
 chmod 0711 "$T_TMP" # the socket group's callers must reach the socket
-check "helper starts with --socket-group nogroup" start_helper --socket-group nogroup
+check "helper starts with --socket-group nogroup" start_helper --socket-group nogroup --min-rekey-interval 0
 
 K1=$(wg pubkey <"$T_TMP/$DIF.key") K2=$(newkey) K3=$(newkey)
 t0=$(date +%s)

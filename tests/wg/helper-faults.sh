@@ -29,7 +29,7 @@ frame() {
 		not_ok "$name" "want the connection closed after packet $#" "got: $out"
 	fi
 }
-expect_eq "a well-formed raw MSG_REGISTER gets a reply" "packet 1: reply type 3, 252 bytes" \
+expect_eq "a well-formed raw MSG_REGISTER gets a reply" "packet 1: reply type 3, 256 bytes" \
 	"$(call raw "$(reg_pkt 500)")"
 expect_eq "a well-formed MSG_REFRESH gets a reply" "packet 1: reply type 5, 8 bytes" \
 	"$(call raw "$REFRESH")"
@@ -39,7 +39,7 @@ frame "register one byte too long closes the connection" "$(reg_pkt 501)00"
 frame "register one byte short closes the connection" "$(reg_pkt 501 | cut -c3-)"
 frame "unknown type closes the connection" "$(le32 99)$(le32 0)"
 frame "MSG_HELLO from a client closes the connection" "$(le32 1)$(le32 1)$(zeros 8)"
-frame "a reply type from a client closes the connection" "$(le32 3)$(zeros 220)"
+frame "a reply type from a client closes the connection" "$(le32 3)$(zeros 224)"
 frame "non-zero reserved in refresh closes the connection" "$(le32 4)$(le32 1)"
 frame "non-zero reserved in register closes the connection" "$(reg_pkt 502 7)"
 frame "CN without a NUL closes the connection" "$(reg_pkt x 0 "$(printf '61%.0s' $(seq 256))")"

@@ -12,7 +12,7 @@
 EPOCH=1577836800 # 2020-01-01T00:00:00Z
 SPAN=2147483648  # 2^31
 NODE=3           # --node-id
-RT=(--install-routes --node-id $NODE)
+RT=(--install-routes --node-id $NODE --min-rekey-interval 0) # keys change back to back here
 hl_setup
 ip -n "$NS" -6 addr add fde3:25fb:7f6c::1/48 dev "$IF" nodad
 

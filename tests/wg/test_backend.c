@@ -257,6 +257,143 @@ fail:
 	return false;
 }
 
+/* Does peer p have exactly the allowed IPs want[0..n) (in any order)? */
+static bool has_exactly(const struct wg_peer *p, const struct wg_allowedip *want, uint32_t n)
+{
+	uint32_t i, j;
+
+	if (!p || p->n_ips != n)
+		return false;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < p->n_ips; j++)
+			if (p->ips[j].family == want[i].family && p->ips[j].cidr == want[i].cidr &&
+			    !memcmp(p->ips[j].addr, want[i].addr,
+				    want[i].family == AF_INET ? 4 : 16))
+				break;
+		if (j == p->n_ips)
+			return false;
+	}
+	return true;
+}
+
+#define N_SET_IPS 3000 /* more than one kernel message holds */
+
+/* SET_IPS: an existing peer's allowed IPs become exactly the list (IPv4,
+ * IPv6, thousands: split across messages); an absent peer is not created;
+ * a list with a SET_IPS without IPs is refused and nothing of it applied. */
+static bool case_set_ips(struct ctx *c)
+{
+	struct wg_allowedip *ips = calloc(N_SET_IPS + 2, sizeof(*ips));
+	uint8_t key[AWG_KEY_LEN], absent[AWG_KEY_LEN], addr[16];
+	struct wg_change ch[2];
+	struct wg_device *dev = NULL;
+	bool ok = false;
+	int ret;
+
+	CHECK(ips, "ENOMEM");
+	ips[0] = (struct wg_allowedip){.family = AF_INET, .cidr = 24, .addr = {10, 98, 0, 0}};
+	ips[1] = (struct wg_allowedip){.family = AF_INET6, .cidr = 64};
+	addr_of(OUTSIDE_NET + 7, 0, ips[1].addr);
+	for (uint32_t i = 0; i < N_SET_IPS; i++) {
+		ips[i + 2] = (struct wg_allowedip){.family = AF_INET6, .cidr = 128};
+		addr_of(OUTSIDE_NET + 8, i + 1, ips[i + 2].addr);
+	}
+	new_key(key);
+	new_key(absent);
+	addr_of(POOL_NET, ++c->serial, addr);
+	ch[0] = set_of(key, addr);
+	CHECK(apply(c, ch, 1), "SET failed");
+	ch[0] = (struct wg_change){.op = WG_CHANGE_SET_IPS, .ips = ips, .n_ips = N_SET_IPS + 2};
+	memcpy(ch[0].key, key, AWG_KEY_LEN);
+	CHECK(apply(c, ch, 1), "SET_IPS of %d allowed IPs failed", N_SET_IPS + 2);
+	dev = get(c);
+	CHECK(dev, "no device");
+	CHECK(!has_dup_keys(dev), "the peer appears twice in the dump");
+	CHECK(has_exactly(find(dev, key), ips, N_SET_IPS + 2),
+	      "the peer does not have exactly the %d allowed IPs (it has %u)", N_SET_IPS + 2,
+	      find(dev, key) ? find(dev, key)->n_ips : 0);
+	wg_device_free(dev);
+	/* fewer: the others go, the pool address first of all */
+	ch[0].ips = ips + 1;
+	ch[0].n_ips = 1;
+	ch[1] = ch[0];
+	memcpy(ch[1].key, absent, AWG_KEY_LEN);
+	CHECK(apply(c, ch, 2), "SET_IPS of one allowed IP (and an absent peer) failed");
+	dev = get(c);
+	CHECK(dev, "no device");
+	CHECK(has_exactly(find(dev, key), ips + 1, 1), "the peer does not have exactly %s/64",
+	      addr_text(ips[1].addr));
+	CHECK(!find(dev, absent), "SET_IPS created an absent peer");
+	wg_device_free(dev);
+	/* a SET_IPS without IPs: refused before anything is applied */
+	ch[0] = remove_of(key);
+	ch[1].n_ips = 0;
+	ret = c->ops->apply(c->ifname, ch, 2);
+	CHECK(ret == -EINVAL, "a SET_IPS without IPs: %s, want EINVAL", strerror(-ret));
+	dev = get(c);
+	CHECK(dev && find(dev, key), "the REMOVE before it was applied");
+	wg_device_free(dev);
+	dev = NULL;
+	CHECK(apply(c, ch, 1), "REMOVE failed");
+	dev = get(c);
+	CHECK(dev && dev->n_peers == 1, "the test left peers behind");
+	CHECK(static_unchanged(c, dev), "static peer");
+	ok = true;
+fail:
+	wg_device_free(dev);
+	free(ips);
+	return ok;
+}
+
+/* probe_peers (kernel): 0 for keys that are no peer, 1 when one is, and
+ * nothing changed either way; its cost beside a dump's. Userspace has none
+ * (UAPI has no per-peer get): the registry dumps instead. */
+static bool case_probe(struct ctx *c)
+{
+	uint8_t keys[3][AWG_KEY_LEN];
+	struct wg_device *dev = NULL;
+	double t[N_TIMED];
+	int ret;
+
+	if (c->ops == &wg_userspace_ops) {
+		CHECK(!c->ops->probe_peers, "userspace has a probe");
+		return true;
+	}
+	new_key(keys[0]);
+	new_key(keys[2]);
+	memcpy(keys[1], c->static_key, AWG_KEY_LEN);
+	ret = c->ops->probe_peers(c->ifname, (const uint8_t(*)[AWG_KEY_LEN])keys, 1);
+	CHECK(ret == 0, "an absent key: %d, want 0", ret);
+	ret = c->ops->probe_peers(c->ifname, (const uint8_t(*)[AWG_KEY_LEN])keys + 1, 1);
+	CHECK(ret == 1, "the static peer's key: %d, want 1", ret);
+	ret = c->ops->probe_peers(c->ifname, (const uint8_t(*)[AWG_KEY_LEN])keys, 3);
+	CHECK(ret == 1, "absent, static, absent: %d, want 1", ret);
+	memcpy(keys[1], c->pubkey, AWG_KEY_LEN);
+	ret = c->ops->probe_peers(c->ifname, (const uint8_t(*)[AWG_KEY_LEN])keys, 3);
+	CHECK(ret == 0, "absent, the interface's own key, absent: %d, want 0", ret);
+	ret = c->ops->probe_peers("awgnosuchif0", (const uint8_t(*)[AWG_KEY_LEN])keys, 1);
+	CHECK(ret == -ENODEV, "a missing interface: %s, want ENODEV", strerror(-ret));
+	dev = get(c);
+	CHECK(dev, "no device");
+	CHECK(dev->n_peers == 1, "%zu peers after probing, want the static one only", dev->n_peers);
+	CHECK(!find(dev, keys[0]) && !find(dev, keys[2]), "a probe created a peer");
+	CHECK(static_unchanged(c, dev), "static peer changed by a probe");
+	for (int i = 0; i < N_TIMED; i++) {
+		double t0 = now();
+
+		CHECK(c->ops->probe_peers(c->ifname, (const uint8_t(*)[AWG_KEY_LEN])keys, 1) == 0,
+		      "timed probe");
+		t[i] = (now() - t0) * 1e3;
+	}
+	printf("# %s: one probe at %zu peers: median %.3f ms (%d runs)\n", c->backend, dev->n_peers,
+	       median(t, N_TIMED), N_TIMED);
+	wg_device_free(dev);
+	return true;
+fail:
+	wg_device_free(dev);
+	return false;
+}
+
 /* Median time of N_TIMED single SETs of new pool peers, in ms. */
 static bool time_sets(struct ctx *c, double *ms)
 {
@@ -359,6 +496,20 @@ static bool case_big_timing(struct ctx *c)
 	CHECK(time_sets(c, &ms), "timed SETs failed");
 	printf("# %s: one SET at %zu existing peers: median %.3f ms (%d runs)\n", c->backend, peers,
 	       ms, N_TIMED);
+	for (int i = 0; c->ops->probe_peers && i < N_DUMP_TIMED; i++) {
+		uint8_t key[AWG_KEY_LEN];
+		double t0;
+
+		new_key(key);
+		t0 = now();
+		CHECK(c->ops->probe_peers(c->ifname, (const uint8_t(*)[AWG_KEY_LEN]) & key, 1) == 0,
+		      "probe of a new key");
+		t[i] = (now() - t0) * 1e3;
+	}
+	if (c->ops->probe_peers)
+		printf("# %s: one probe of a new key at %zu peers: median %.3f ms (%d runs),"
+		       " against a dump's %.1f ms\n",
+		       c->backend, peers, median(t, N_DUMP_TIMED), N_DUMP_TIMED, c->dump_ms);
 	return true;
 fail:
 	return false;
@@ -483,6 +634,8 @@ static const struct {
     {"remove", "REMOVE of several peers", case_remove_several},
     {"remove_absent", "REMOVE of an absent peer is not an error; static untouched",
      case_remove_absent},
+    {"set_ips", "SET_IPS: exactly the given allowed IPs, never a new peer", case_set_ips},
+    {"probe", "probe_peers: a peer or not, with nothing changed", case_probe},
     {"outside", "100 peers outside the pool; SET timing", case_outside},
     {"big_add", "many peers added in one apply", case_big_add},
     {"big_dump", "the dump returns every peer with its allowed IP", case_big_dump},

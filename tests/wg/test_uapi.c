@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,7 +28,8 @@
 
 #define REQ_MAX (4u << 20) /* largest request the fake keeps */
 
-static char dir[] = "/tmp/autowg-uapi.XXXXXX";
+/* room for a subdirectory: unchanged_never_on_a_noatime_mount */
+static char dir[64] = "/tmp/autowg-uapi.XXXXXX";
 
 enum fake_mode { FAKE_REPLY, FAKE_HANG, FAKE_KEEP };
 
@@ -646,6 +649,110 @@ static void forked_child_opens_its_own_connection(void **state)
 	expect_request("ffork", 2, "get=1\n\n");
 }
 
+/* A connection to the fake's socket from this process, as wg(8) would make. */
+static int connect_to(const char *name)
+{
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	assert_true(fd >= 0);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s/%s.sock", dir, name);
+	assert_int_equal(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	return fd;
+}
+
+static uint64_t get_gen(const char *name)
+{
+	struct wg_device *dev = NULL;
+	uint64_t gen;
+
+	assert_int_equal(wg_userspace_ops.get_device(name, &dev), 0);
+	gen = dev->gen;
+	wg_device_free(dev);
+	assert_true(gen > 0);
+	return gen;
+}
+
+/* After a dump read with no other connection to the daemon, the device
+ * counts as unchanged, through our own sets, until another process connects
+ * (wg set does); a connection open while a dump is read makes that dump
+ * untrusted, since it may still change the device afterwards. */
+static void unchanged_until_another_process_connects(void **state)
+{
+	struct wg_change ch = change(WG_CHANGE_SET, 0x61, 1);
+	uint64_t gen, gen2;
+	struct fake f;
+	int fd;
+
+	fake_start(&f, "fwatch", "errno=0\n\n", FAKE_KEEP);
+	gen = get_gen("fwatch");
+	assert_int_equal(wg_userspace_ops.unchanged("fwatch", gen), 1);
+	assert_int_equal(wg_userspace_ops.apply("fwatch", &ch, 1), 0);
+	assert_int_equal(wg_userspace_ops.unchanged("fwatch", gen), 1);
+	close(connect_to("fwatch"));
+	assert_int_equal(wg_userspace_ops.unchanged("fwatch", gen), 0);
+	/* a dump is trusted again once the daemon is done with that connection */
+	for (int i = 0; i < 50; i++) {
+		gen2 = get_gen("fwatch");
+		if (wg_userspace_ops.unchanged("fwatch", gen2) == 1)
+			break;
+		usleep(10000);
+	}
+	assert_int_equal(wg_userspace_ops.unchanged("fwatch", gen2), 1);
+	assert_int_equal(wg_userspace_ops.unchanged("fwatch", gen), 0);
+	assert_int_equal(wg_userspace_ops.unchanged("fwatch", 0), 0);
+	assert_int_equal(wg_userspace_ops.unchanged("fother", gen2), 0);
+	fd = connect_to("fwatch");
+	gen = get_gen("fwatch");
+	assert_int_equal(wg_userspace_ops.unchanged("fwatch", gen), 0);
+	close(fd);
+	gen = get_gen("fwatch");
+	fake_stop(&f);
+	assert_int_equal(wg_userspace_ops.unchanged("fwatch", gen), 0);
+}
+
+/* A new socket file (a restarted daemon) is not the one watched. */
+static void unchanged_not_across_a_new_socket_file(void **state)
+{
+	struct fake f;
+	uint64_t gen;
+
+	fake_start(&f, "fwnew", "errno=0\n\n", FAKE_KEEP);
+	gen = get_gen("fwnew");
+	assert_int_equal(wg_userspace_ops.unchanged("fwnew", gen), 1);
+	fake_stop(&f);
+	fake_start(&f, "fwnew", "errno=0\n\n", FAKE_KEEP);
+	assert_int_equal(wg_userspace_ops.unchanged("fwnew", gen), 0);
+	fake_stop(&f);
+}
+
+/* Where connects leave atime alone there is nothing to watch: never
+ * "unchanged", so every new key costs a dump. */
+static void unchanged_never_on_a_noatime_mount(void **state)
+{
+	char saved[sizeof(dir)], sub[sizeof(dir) + 4];
+	struct fake f;
+	uint64_t gen;
+
+	snprintf(saved, sizeof(saved), "%s", dir);
+	snprintf(sub, sizeof(sub), "%s/na", dir);
+	assert_int_equal(mkdir(sub, 0700), 0);
+	if (mount("tmpfs", sub, "tmpfs", MS_NOATIME, "size=1m") < 0)
+		fail_msg("mount a noatime tmpfs on %s: %s", sub, strerror(errno));
+	assert_true(strlen(sub) < sizeof(dir));
+	memcpy(dir, sub, strlen(sub) + 1);
+	setenv("WG_SOCKET_DIR", dir, 1);
+	fake_start(&f, "fwna", "errno=0\n\n", FAKE_KEEP);
+	gen = get_gen("fwna");
+	assert_int_equal(wg_userspace_ops.unchanged("fwna", gen), 0);
+	gen = get_gen("fwna");
+	assert_int_equal(wg_userspace_ops.unchanged("fwna", gen), 0);
+	fake_stop(&f);
+	snprintf(dir, sizeof(dir), "%s", saved);
+	setenv("WG_SOCKET_DIR", dir, 1);
+	assert_int_equal(umount(sub), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -677,8 +784,13 @@ int main(void)
 	      stuck_kept_connection_times_out_once),
 	    T("uapi: a forked child does not use its parent's connection",
 	      forked_child_opens_its_own_connection),
+	    T("uapi unchanged: after a lone dump, until another process connects",
+	      unchanged_until_another_process_connects),
+	    T("uapi unchanged: not across a new socket file",
+	      unchanged_not_across_a_new_socket_file),
+	    T("uapi unchanged: never on a noatime mount", unchanged_never_on_a_noatime_mount),
 	};
-	char cmd[64];
+	char cmd[sizeof(dir) + 16];
 	int ret;
 
 	signal(SIGPIPE, SIG_IGN);
