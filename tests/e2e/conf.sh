@@ -82,9 +82,13 @@ ngm=$C/nginx-autowg-multi.conf
 check "nginx multi: ssl_verify_client on" grep -qE '^\s*ssl_verify_client on;' "$ngm"
 check "nginx multi: never optional_no_ca" bash -c '! grep -qE "^\s*ssl_verify_client\s+optional_no_ca" "$1"' _ "$ngm"
 check "nginx multi: underscores_in_headers stays off" bash -c '! grep -qE "^\s*underscores_in_headers\s+on" "$1"' _ "$ngm"
+check "nginx multi: a request whose SNI is not the site's own is 421" \
+	grep -qzE 'if \(\$ssl_server_name != "@SERVER_NAME@"\) \{\s*return 421;' "$ngm"
+check "nginx multi: shows ssl_crl" grep -qE '^\s*# ?ssl_crl /etc/autowg/device-ca.crl;$' "$ngm"
 for l in vpn:DEVICES sensors:SENSORS; do
 	loc=$(sed -n "/location \/${l%%:*}\/ {/,/^\t}/p" "$ngm")
 	for p in "fastcgi_pass unix:@FCGI_SOCKET_${l#*:}@;" 'fastcgi_param SSL_CLIENT_VERIFY $ssl_client_verify;' \
+		'limit_req zone=autowg burst=10 nodelay;' \
 		'fastcgi_param SSL_CLIENT_S_DN $ssl_client_s_dn;' 'fastcgi_param SSL_CLIENT_CERT $ssl_client_escaped_cert;'; do
 		check "nginx multi: '$p' in the /${l%%:*}/ location" grep -qF -- "$p" <<<"$loc"
 	done
