@@ -55,10 +55,11 @@ say "# $N registrations a batch through the helper's socket (awg-call, one at a 
 	"in a namespace, metans; helper CPU from /proc/PID/schedstat; median of $RUNS runs (min, max)"
 
 HPID=
+# The second batch gives every name a new key at once: no --min-rekey-interval.
 start_helper() { # FLAGS...
 	rm -f "$SOCK"
 	ip netns exec "$NS" "$HELPER" --pool "$POOL" --route "$ROUTE" --endpoint vpn.example.com \
-		--converter metans --max-peers $((N + 100)) --socket "$SOCK" "$@" "$IF" \
+		--converter metans --max-peers $((N + 100)) --socket "$SOCK" --min-rekey-interval 0 "$@" "$IF" \
 		2>>"$T_TMP/helper.log" &
 	HPID=$!
 	on_exit "kill $HPID"
