@@ -1,25 +1,16 @@
-# autowg: plain make, pkg-config for every library.
+# autowg: GNU make, pkg-config for every library.
 #   make            build every program into build/
 #   make check      build and run every test; last line "N passed, N failed"
 #   make deps       install the Debian packages the build and tests need
 #   make demo       autowg working in network namespaces, narrated, then removed
 #   make CC=clang   the same with clang;  make check SANITIZE=1  with ASan/UBSan
-.POSIX:
 .SUFFIXES:
 # Keep objects of pattern-rule chains (test programs): make would delete them as intermediates.
 .SECONDARY:
 
-CC	?= cc
 B	?= build
 PKG_CONFIG ?= pkg-config
 CFLAGS	?= -O2 -g
-# .POSIX makes GNU make's built-in defaults c99 and -O1, which "?=" keeps.
-ifeq ($(origin CC),default)
-CC	= cc
-endif
-ifeq ($(origin CFLAGS),default)
-CFLAGS	= -O2 -g
-endif
 WARN	= -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2 -Wno-format-nonliteral
 XCFLAGS	= -std=gnu11 -D_GNU_SOURCE -fstack-protector-strong -fPIE $(WARN)
 XLDFLAGS = -pie -Wl,-z,relro,-z,now
