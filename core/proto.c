@@ -9,7 +9,7 @@ static const struct {
 	const char *reason;
 } results[REG_RESULT_COUNT] = {
 #define X(id, st, nm, why) [id] = {st, nm, why},
-	REG_RESULTS(X)
+    REG_RESULTS(X)
 #undef X
 };
 

@@ -17,35 +17,36 @@
 #include <stdint.h>
 #include "limits.h"
 
-#define PROTO_VERSION	       3
-#define HELPER_SOCKET_DEFAULT  "/run/autowg/helper.sock"
-#define AWG_REASON_MAX	       127
+#define PROTO_VERSION	      3
+#define HELPER_SOCKET_DEFAULT "/run/autowg/helper.sock"
+#define AWG_REASON_MAX	      127
 
 /*
- * Registration outcomes: X(id, HTTP status, short name for logs and metrics, one-line reason). The helper sends
- * the id and may send a more specific reason; responders map id -> status.
+ * Registration outcomes: X(id, HTTP status, short name for logs and metrics, one-line reason). The
+ * helper sends the id and may send a more specific reason; responders map id -> status.
  */
 #define REG_RESULTS(X)                                                                             \
-	X(REG_OK, 200, "ok", "registered")                                                               \
-	X(REG_SAME, 200, "same", "already registered with this key")                                       \
-	X(REG_REPLACED, 200, "replaced", "registered; the new key replaced the old one")                       \
-	X(REG_BAD_KEY, 400, "bad_key", "malformed public key")                                                \
-	X(REG_BAD_CN, 403, "bad_cn", "certificate CN does not match the CN pattern")                         \
-	X(REG_KEY_TAKEN, 409, "key_taken", "public key is registered to another device")                        \
-	X(REG_KEY_STATIC, 409, "key_static", "public key belongs to a static peer")                              \
-	X(REG_KEY_IFACE, 409, "key_iface", "public key is the interface's own")                                 \
-	X(REG_ADDR_TAKEN, 409, "addr_taken", "address is registered to another device")                          \
-	X(REG_ADDR_STATIC, 409, "addr_static", "address belongs to a static peer")                                \
-	X(REG_ADDR_IFACE, 409, "addr_iface", "address is configured on the interface")                           \
-	X(REG_BAD_NAME, 422, "bad_name", "name cannot be mapped to an address")                                \
-	X(REG_FULL, 503, "full", "registration table is full")                                             \
-	X(REG_UNAVAILABLE, 503, "unavailable", "WireGuard interface unavailable")                   \
+	X(REG_OK, 200, "ok", "registered")                                                         \
+	X(REG_SAME, 200, "same", "already registered with this key")                               \
+	X(REG_REPLACED, 200, "replaced", "registered; the new key replaced the old one")           \
+	X(REG_BAD_KEY, 400, "bad_key", "malformed public key")                                     \
+	X(REG_BAD_CN, 403, "bad_cn", "certificate CN does not match the CN pattern")               \
+	X(REG_KEY_TAKEN, 409, "key_taken", "public key is registered to another device")           \
+	X(REG_KEY_STATIC, 409, "key_static", "public key belongs to a static peer")                \
+	X(REG_KEY_IFACE, 409, "key_iface", "public key is the interface's own")                    \
+	X(REG_ADDR_TAKEN, 409, "addr_taken", "address is registered to another device")            \
+	X(REG_ADDR_STATIC, 409, "addr_static", "address belongs to a static peer")                 \
+	X(REG_ADDR_IFACE, 409, "addr_iface", "address is configured on the interface")             \
+	X(REG_BAD_NAME, 422, "bad_name", "name cannot be mapped to an address")                    \
+	X(REG_FULL, 503, "full", "registration table is full")                                     \
+	X(REG_UNAVAILABLE, 503, "unavailable", "WireGuard interface unavailable")                  \
 	X(REG_RATE_LIMITED, 429, "rate_limited", "key changed too recently")
 
 enum reg_result {
 #define X(id, status, name, reason) id,
 	REG_RESULTS(X)
 #undef X
+	/* not a result: how many there are */
 	REG_RESULT_COUNT
 };
 
@@ -56,27 +57,27 @@ const char *reg_result_reason(uint32_t result);
 const char *reg_result_name(uint32_t result);
 
 enum msg_type {
-	MSG_HELLO = 1,	      /* helper -> responder, carries the table fd */
-	MSG_REGISTER,	      /* responder -> helper */
-	MSG_REGISTER_REPLY,   /* helper -> responder */
-	MSG_REFRESH,	      /* responder -> helper: refresh stats (at most ~1/s) */
-	MSG_REFRESH_REPLY,    /* helper -> responder */
-	MSG_CTL_LIST,	      /* autowg-ctl -> helper: one page of the registered devices */
-	MSG_CTL_LIST_REPLY,   /* helper -> autowg-ctl */
-	MSG_CTL_SHOW,	      /* autowg-ctl -> helper: one device, by name */
-	MSG_CTL_REMOVE,	      /* autowg-ctl -> helper: remove one device's peer, by name */
-	MSG_CTL_PEER_REPLY,   /* helper -> autowg-ctl: answers MSG_CTL_SHOW and MSG_CTL_REMOVE */
+	MSG_HELLO = 1,	    /* helper -> responder, carries the table fd */
+	MSG_REGISTER,	    /* responder -> helper */
+	MSG_REGISTER_REPLY, /* helper -> responder */
+	MSG_REFRESH,	    /* responder -> helper: refresh stats (at most ~1/s) */
+	MSG_REFRESH_REPLY,  /* helper -> responder */
+	MSG_CTL_LIST,	    /* autowg-ctl -> helper: one page of the registered devices */
+	MSG_CTL_LIST_REPLY, /* helper -> autowg-ctl */
+	MSG_CTL_SHOW,	    /* autowg-ctl -> helper: one device, by name */
+	MSG_CTL_REMOVE,	    /* autowg-ctl -> helper: remove one device's peer, by name */
+	MSG_CTL_PEER_REPLY, /* helper -> autowg-ctl: answers MSG_CTL_SHOW and MSG_CTL_REMOVE */
 };
 
 struct msg_hello {
-	uint32_t type;	      /* MSG_HELLO */
-	uint32_t version;     /* PROTO_VERSION */
-	uint64_t table_size;  /* bytes to map read-only from the attached fd */
+	uint32_t type;	     /* MSG_HELLO */
+	uint32_t version;    /* PROTO_VERSION */
+	uint64_t table_size; /* bytes to map read-only from the attached fd */
 };
 
 struct msg_register {
-	uint32_t type;	      /* MSG_REGISTER */
-	uint32_t reserved;    /* 0 */
+	uint32_t type;		 /* MSG_REGISTER */
+	uint32_t reserved;	 /* 0 */
 	char cn[AWG_CN_MAX + 1]; /* the certificate's CN, NUL-terminated, zero-padded */
 	uint8_t key[AWG_KEY_LEN];
 };
@@ -89,20 +90,20 @@ struct msg_register_reply {
 	uint32_t result;      /* enum reg_result */
 	uint32_t retry_after; /* REG_RATE_LIMITED: seconds until a new key is taken, else 0 */
 	uint8_t addr[16];     /* the device's address when the status is 200 */
-	char name[AWG_NAME_MAX + 1]; /* the name the CN mapped to, or "" */
+	char name[AWG_NAME_MAX + 1];	 /* the name the CN mapped to, or "" */
 	char reason[AWG_REASON_MAX + 1]; /* one line, NUL-terminated */
-	uint32_t flags;	      /* REPLY_HAS_*; other bits 0 */
-	uint8_t old_key[AWG_KEY_LEN]; /* with REPLY_HAS_OLD_KEY, else zeros (the audit line) */
+	uint32_t flags;			 /* REPLY_HAS_*; other bits 0 */
+	uint8_t old_key[AWG_KEY_LEN];	 /* with REPLY_HAS_OLD_KEY, else zeros (the audit line) */
 };
 
 struct msg_refresh {
-	uint32_t type;	      /* MSG_REFRESH */
-	uint32_t reserved;    /* 0 */
+	uint32_t type;	   /* MSG_REFRESH */
+	uint32_t reserved; /* 0 */
 };
 
 struct msg_refresh_reply {
-	uint32_t type;	      /* MSG_REFRESH_REPLY */
-	uint32_t result;      /* REG_OK or REG_UNAVAILABLE */
+	uint32_t type;	 /* MSG_REFRESH_REPLY */
+	uint32_t result; /* REG_OK or REG_UNAVAILABLE */
 };
 
 /* autowg-ctl outcomes: X(id, short name for logs, one-line reason). */
@@ -116,6 +117,7 @@ enum ctl_result {
 #define X(id, name, reason) id,
 	CTL_RESULTS(X)
 #undef X
+	/* not a result: how many there are */
 	CTL_RESULT_COUNT
 };
 

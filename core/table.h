@@ -17,8 +17,8 @@
 #include <stdint.h>
 #include "limits.h"
 
-#define TABLE_MAGIC   0x31626174677761ULL /* "awgtab1" little-endian */
-#define TABLE_VERSION 3 /* 2: counters, key_changes, metrics, expiry; 3: routes, moved */
+#define TABLE_MAGIC	   0x31626174677761ULL /* "awgtab1" little-endian */
+#define TABLE_VERSION	   3  /* 2: counters, key_changes, metrics, expiry; 3: routes, moved */
 #define TABLE_READ_RETRIES 64 /* seqlock retries before a reader gives up */
 
 struct table_settings {
@@ -30,11 +30,11 @@ struct table_settings {
 	char http_prefix[AWG_HTTP_PREFIX_MAX + 1];
 	char cn_pattern[AWG_CN_PATTERN_MAX + 1];
 	uint32_t keepalive;
-	uint32_t converter;	/* enum converter_kind */
-	uint32_t up;		/* 1 while the interface is usable */
+	uint32_t converter; /* enum converter_kind */
+	uint32_t up;	    /* 1 while the interface is usable */
 	uint32_t reserved;
-	int64_t started;	/* helper start, Unix seconds */
-	int64_t stats_refreshed; /* last stats refresh, Unix seconds */
+	int64_t started;	   /* helper start, Unix seconds */
+	int64_t stats_refreshed;   /* last stats refresh, Unix seconds */
 	uint32_t metrics_per_peer; /* 1: v1/metrics lists every peer (--metrics-per-peer) */
 	uint32_t expire_after;	   /* --expire-after seconds, 0 = never */
 	uint32_t keep_peers;	   /* 1: --keep-peers */
@@ -44,16 +44,16 @@ struct table_settings {
 #define TABLE_ENTRY_USED 1u
 
 struct table_entry {
-	uint32_t seq;		/* odd while being written */
-	uint32_t flags;		/* TABLE_ENTRY_USED */
+	uint32_t seq;	/* odd while being written */
+	uint32_t flags; /* TABLE_ENTRY_USED */
 	char name[AWG_NAME_MAX + 1];
 	uint8_t addr[16];
 	uint8_t key[AWG_KEY_LEN];
 	int64_t created;	/* Unix seconds */
-	int64_t last_handshake;	/* Unix seconds, 0 = never */
+	int64_t last_handshake; /* Unix seconds, 0 = never */
 	uint64_t rx_bytes;
 	uint64_t tx_bytes;
-	uint64_t key_changes;	/* times this name's key was replaced */
+	uint64_t key_changes; /* times this name's key was replaced */
 };
 
 /*
@@ -77,12 +77,12 @@ struct table_header {
 	uint32_t header_size;
 	uint32_t entry_size;
 	uint32_t capacity;
-	uint64_t size;		/* whole mapping, bytes */
-	uint32_t settings_seq;	/* odd while settings are written */
-	uint32_t high_water;	/* entries [0, high_water) may be in use */
-	uint32_t count;		/* entries in use (informational) */
+	uint64_t size;	       /* whole mapping, bytes */
+	uint32_t settings_seq; /* odd while settings are written */
+	uint32_t high_water;   /* entries [0, high_water) may be in use */
+	uint32_t count;	       /* entries in use (informational) */
 	uint32_t reserved;
-	uint64_t generation;	/* bumped on every change */
+	uint64_t generation; /* bumped on every change */
 	struct table_settings settings;
 	struct table_counters counters;
 };
@@ -98,7 +98,8 @@ bool table_read_settings(const void *base, size_t size, struct table_settings *o
 enum table_read { TABLE_READ_EMPTY, TABLE_READ_OK, TABLE_READ_TORN };
 /* Consistent copy of entry i (i < capacity); TORN when the writer kept it
  * busy for TABLE_READ_RETRIES tries or the copy is not well-formed. */
-enum table_read table_read_entry(const void *base, size_t size, uint32_t i, struct table_entry *out);
+enum table_read table_read_entry(const void *base, size_t size, uint32_t i,
+				 struct table_entry *out);
 /* high_water, clamped to capacity. */
 uint32_t table_high_water(const void *base, size_t size);
 /* The capacity field (0 when the header is not sane). */

@@ -24,11 +24,11 @@
  * operator's wg set). They are re-read by a dump no more often than
  * RESCAN_MIN_MS, and never spending more than 1/RESCAN_COST_SHARE of the
  * time on it: the period is RESCAN_COST_SHARE times the last dump's cost. */
-#define RESCAN_MIN_MS	   1000
-#define RESCAN_MAX_MS	   10000
-#define RESCAN_COST_SHARE  20
-#define ROUTE_REPAIR_MS	   1000 /* --install-routes: missing routes added again this often */
-#define ROUTE_EVENTS_MAX   1024 /* route notifications acted on per turn of the loop */
+#define RESCAN_MIN_MS	  1000
+#define RESCAN_MAX_MS	  10000
+#define RESCAN_COST_SHARE 20
+#define ROUTE_REPAIR_MS	  1000 /* --install-routes: missing routes added again this often */
+#define ROUTE_EVENTS_MAX  1024 /* route notifications acted on per turn of the loop */
 
 /* What the interface is, cheaply: it changed when any of this changed. */
 struct iface_id {

@@ -17,48 +17,48 @@
 #define WG_DEVICE_HAS_LISTEN_PORT (1u << 2)
 
 struct wg_allowedip {
-	uint16_t family;	/* AF_INET or AF_INET6 */
+	uint16_t family; /* AF_INET or AF_INET6 */
 	uint8_t cidr;
-	uint8_t addr[16];	/* IPv4 in the first 4 bytes */
+	uint8_t addr[16]; /* IPv4 in the first 4 bytes */
 };
 
 struct wg_peer {
 	uint8_t key[AWG_KEY_LEN];
 	struct wg_allowedip *ips;
 	uint32_t n_ips;
-	int64_t last_handshake;	/* Unix seconds, 0 = never */
+	int64_t last_handshake; /* Unix seconds, 0 = never */
 	uint64_t rx_bytes;
 	uint64_t tx_bytes;
 };
 
 struct wg_device {
 	char ifname[AWG_IFNAME_MAX + 1];
-	uint32_t flags;		/* WG_DEVICE_HAS_* */
+	uint32_t flags; /* WG_DEVICE_HAS_* */
 	uint8_t public_key[AWG_KEY_LEN];
 	uint16_t listen_port;
 	struct wg_peer *peers;
 	size_t n_peers;
-	uint64_t gen;		/* which read this was, for ops->unchanged; 0: none */
+	uint64_t gen; /* which read this was, for ops->unchanged; 0: none */
 };
 
 enum wg_change_op {
-	WG_CHANGE_SET,		/* add or update the peer; its allowed IPs become exactly addr/128 */
-	WG_CHANGE_REMOVE,	/* remove the peer (absent is not an error) */
-	WG_CHANGE_SET_IPS,	/* the peer's allowed IPs become exactly ips[]; never creates it
-				   (absent is not an error); other settings stay */
+	WG_CHANGE_SET,	   /* add or update the peer; its allowed IPs become exactly addr/128 */
+	WG_CHANGE_REMOVE,  /* remove the peer (absent is not an error) */
+	WG_CHANGE_SET_IPS, /* the peer's allowed IPs become exactly ips[]; never creates it
+			      (absent is not an error); other settings stay */
 };
 
 struct wg_change {
 	enum wg_change_op op;
 	uint8_t key[AWG_KEY_LEN];
-	uint8_t addr[16];	/* WG_CHANGE_SET only */
+	uint8_t addr[16]; /* WG_CHANGE_SET only */
 	/* WG_CHANGE_SET_IPS only: n_ips >= 1 of them, the caller's, read during apply */
 	const struct wg_allowedip *ips;
 	uint32_t n_ips;
 };
 
 struct wg_ops {
-	const char *name;	/* "kernel" or "userspace" */
+	const char *name; /* "kernel" or "userspace" */
 	/* Read the whole device. 0 and *out (caller frees with wg_device_free),
 	 * or -ENODEV when there is no such interface, -EPROTONOSUPPORT when it
 	 * is not WireGuard, other -errno on failure. A dump interrupted by a

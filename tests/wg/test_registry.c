@@ -734,7 +734,8 @@ static size_t script_run(struct fix *f, unsigned seed, bool grouped, struct snap
 			registry_register_many(f->r, q, n, 1000, &sn->a[sn->n_a]);
 		} else {
 			for (i = 0; i < n; i++)
-				registry_register(f->r, q[i].cn, q[i].key, 1000, &sn->a[sn->n_a + i]);
+				registry_register(f->r, q[i].cn, q[i].key, 1000,
+						  &sn->a[sn->n_a + i]);
 		}
 		sn->n_a += n;
 	}
@@ -762,8 +763,8 @@ static void many_answers_as_one_at_a_time(void **state)
 		assert_int_equal(one.n_a, many.n_a);
 		for (i = 0; i < one.n_a; i++) {
 			if (one.a[i].result != many.a[i].result)
-				fail_msg("seed %u, registration %zu: one at a time %s, grouped %s", seed,
-					 i, reg_result_name(one.a[i].result),
+				fail_msg("seed %u, registration %zu: one at a time %s, grouped %s",
+					 seed, i, reg_result_name(one.a[i].result),
 					 reg_result_name(many.a[i].result));
 			assert_string_equal(one.a[i].name, many.a[i].name);
 			assert_memory_equal(one.a[i].addr, many.a[i].addr, 16);

@@ -145,7 +145,8 @@ static int apply_noting(const char *ifname, const struct wg_change *ch, size_t n
 	return fake_apply(ifname, ch, n);
 }
 
-static const struct wg_ops wg_noting = {.name = "fake", .get_device = fake_get, .apply = apply_noting};
+static const struct wg_ops wg_noting = {
+    .name = "fake", .get_device = fake_get, .apply = apply_noting};
 
 static unsigned fix_node; /* --node-id of the next fix_new */
 
