@@ -35,7 +35,7 @@ FCGI_LIBS = $(call pc_libs,$(FCGI_PKGS))
 CORE_SRC  = $(wildcard core/*.c)
 WG_SRC	  = $(filter-out wg/main.c,$(wildcard wg/*.c))
 FCGI_SRC  = $(filter-out fcgi/main.c,$(wildcard fcgi/*.c))
-UNIT_SRC  = $(wildcard tests/unit/*.c)
+CORET_SRC = $(wildcard tests/core/*.c)
 WGT_SRC	  = $(wildcard tests/wg/*.c)
 FCGIT_SRC = $(wildcard tests/fcgi/*.c)
 TOOL_SRC  = $(wildcard tests/tools/*.c)
@@ -44,7 +44,7 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 PROGS	= $(B)/autowg-addr $(B)/autowg-ctl $(B)/autowg-helper $(B)/autowg-fcgi
 # Not "TESTS": that is tests/run's selector, and "make check TESTS=..." would override it.
-TEST_PROGS = $(patsubst tests/%.c,$(B)/tests/%,$(UNIT_SRC) $(WGT_SRC) $(FCGIT_SRC))
+TEST_PROGS = $(patsubst tests/%.c,$(B)/tests/%,$(CORET_SRC) $(WGT_SRC) $(FCGIT_SRC))
 TOOLS	= $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(TOOL_SRC))
 
 all: $(PROGS)
@@ -82,8 +82,8 @@ $(B)/autowg-helper: $(B)/obj/wg/main.o $(B)/libwg.a $(B)/libcore.a
 $(B)/autowg-fcgi: $(B)/obj/fcgi/main.o $(B)/libfcgi.a $(B)/libcore.a
 	$(CC) $(CFLAGS) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(FCGI_LIBS) $(CORE_LIBS)
 
-# Unit tests: tests/unit links core only, tests/wg adds wg/, tests/fcgi adds fcgi/.
-$(B)/tests/unit/%: $(B)/obj/tests/unit/%.o $(B)/libcore.a
+# Unit tests: tests/core links core only, tests/wg adds wg/, tests/fcgi adds fcgi/.
+$(B)/tests/core/%: $(B)/obj/tests/core/%.o $(B)/libcore.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,cmocka) $(CORE_LIBS)
 $(B)/tests/wg/%: $(B)/obj/tests/wg/%.o $(B)/libwg.a $(B)/libcore.a

@@ -6,7 +6,7 @@
  * are refused at start; the CA and CRL files are reloaded when they
  * change, and while either cannot be loaded nothing is accepted.
  */
-#include "../unit/unit.h"
+#include "../unit.h"
 #include "pki.h"
 #include "../../fcgi/trust.h"
 

@@ -2,13 +2,13 @@
 # The repository stands on its own: its files (what git tracks, plus new
 # files it would track; never build output) copied into a fresh directory
 # elsewhere and made a git repository there, as a clone would be, build there, and the tests that read data files from the tree
-# pass there: the address vectors (tests/unit/test_convert,
+# pass there: the address vectors (tests/core/test_convert,
 # tests/smoke/addr.sh) and the reference check (tests/smoke/references.sh,
 # which there also proves that nothing names the original location).
 . "$(dirname "$0")/../lib.sh"
 
 DEST=$T_TMP/elsewhere/autowg-copy
-CLONE_TESTS="tests/unit/test_convert tests/smoke/addr.sh tests/smoke/references.sh"
+CLONE_TESTS="tests/core/test_convert tests/smoke/addr.sh tests/smoke/references.sh"
 mkdir -p "$DEST" || exit 1
 
 n=$(tree_files | tr -cd '\0' | wc -c)

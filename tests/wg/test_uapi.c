@@ -8,7 +8,7 @@
  * FAKE_REPLY closes the connection after each reply, as a daemon that drops
  * idle connections would.
  */
-#include "../unit/unit.h"
+#include "../unit.h"
 
 #include <errno.h>
 #include <poll.h>

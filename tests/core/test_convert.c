@@ -2,7 +2,7 @@
 /* Converters: the vectors in tests/vectors (read at run time and held here), and more
  * cases whose metans answers were computed with `b2sum -l 128`, never with
  * this code. */
-#include "unit.h"
+#include "../unit.h"
 
 #include <stdio.h>
 #include <stdlib.h>

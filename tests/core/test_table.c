@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The shared table: writer and reader agree; a reader survives a hostile
  * mapping; a reader racing a writer never returns a mixed copy. */
-#include "unit.h"
+#include "../unit.h"
 
 #include <pthread.h>
 #include <sched.h>

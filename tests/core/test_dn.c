@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* DN text as nginx ($ssl_client_s_dn) and Caddy ({http.request.tls.client.subject})
  * print it, and the CN rules. */
-#include "unit.h"
+#include "../unit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
