@@ -38,14 +38,14 @@ FCGI_SRC  = $(filter-out fcgi/main.c,$(wildcard fcgi/*.c))
 CORET_SRC = $(wildcard tests/core/*.c)
 WGT_SRC	  = $(wildcard tests/wg/*.c)
 FCGIT_SRC = $(wildcard tests/fcgi/*.c)
-TOOL_SRC  = $(wildcard tests/tools/*.c)
+CLIENT_SRC = $(wildcard tests/clients/*.c)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 PROGS	= $(B)/autowg-addr $(B)/autowg-ctl $(B)/autowg-helper $(B)/autowg-fcgi
 # Not "TESTS": that is tests/run's selector, and "make check TESTS=..." would override it.
 TEST_PROGS = $(patsubst tests/%.c,$(B)/tests/%,$(CORET_SRC) $(WGT_SRC) $(FCGIT_SRC))
-TOOLS	= $(patsubst tests/tools/%.c,$(B)/tests/tools/%,$(TOOL_SRC))
+CLIENTS	= $(patsubst tests/clients/%.c,$(B)/tests/clients/%,$(CLIENT_SRC))
 
 all: $(PROGS)
 
@@ -92,12 +92,12 @@ $(B)/tests/wg/%: $(B)/obj/tests/wg/%.o $(B)/libwg.a $(B)/libcore.a
 $(B)/tests/fcgi/%: $(B)/obj/tests/fcgi/%.o $(B)/libfcgi.a $(B)/libcore.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(call pc_libs,$(TEST_PKGS)) $(FCGI_LIBS) $(CORE_LIBS)
-# Test tools (load clients, raw-frame senders): core only.
-$(B)/tests/tools/%: $(B)/obj/tests/tools/%.o $(B)/libcore.a
+# Test clients of the helper and the responders (load, raw frames): core only.
+$(B)/tests/clients/%: $(B)/obj/tests/clients/%.o $(B)/libcore.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(CORE_LIBS)
 
-tests: $(PROGS) $(TEST_PROGS) $(TOOLS)
+tests: $(PROGS) $(TEST_PROGS) $(CLIENTS)
 
 check: tests
 	B=$(B) tests/run
@@ -222,12 +222,12 @@ $(B)/bench/cert-cost: $(B)/obj/bench/cert-cost.o $(B)/libfcgi.a $(B)/libcore.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(FCGI_LIBS) $(CORE_LIBS)
 
-bench: $(PROGS) $(B)/tests/tools/awg-call $(B)/bench/noop-fcgi $(B)/bench/peers-render $(B)/bench/cert-cost
+bench: $(PROGS) $(B)/tests/clients/awg-call $(B)/bench/noop-fcgi $(B)/bench/peers-render $(B)/bench/cert-cost
 	B=$(B) bench/run.sh
 
 # What --install-routes costs the helper: CPU per registration
 # with and without it, per move. Root, a minute or two.
-bench-routes: $(PROGS) $(B)/tests/tools/awg-call
+bench-routes: $(PROGS) $(B)/tests/clients/awg-call
 	B=$(B) bench/routes.sh
 
 .PHONY: bench bench-routes

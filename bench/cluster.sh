@@ -3,7 +3,7 @@
 # of tests/e2e/cluster-lab.sh without web servers and devices: wireguard-go,
 # autowg-helper --install-routes --converter metans, BIRD with the conf/
 # files), CL_DEVICES devices registered straight through the helpers'
-# sockets (tests/tools/awg-call bench: a fresh key per registration, no
+# sockets (tests/clients/awg-call bench: a fresh key per registration, no
 # tunnels), spread evenly. Then, BENCH_RUNS times:
 #   - concentrator 1 dies (every process killed, its links down) and its
 #     devices register again at the other two, half each, as they would at
@@ -24,7 +24,7 @@ export TOP=$PWD
 B=${B:-build}
 CL_DEVICES=${BENCH_CLUSTER_DEVICES:-10000}
 RUNS=${BENCH_RUNS:-3}
-CALL=$B/tests/tools/awg-call
+CALL=$B/tests/clients/awg-call
 . tests/lib.sh
 . tests/e2e/lab.sh
 . tests/e2e/cluster-lab.sh

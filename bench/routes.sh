@@ -1,7 +1,7 @@
 #!/bin/bash
 # make bench-routes: what --install-routes costs the helper. The helper on
 # a wireguard-go interface in a network namespace, registrations straight
-# through its socket (tests/tools/awg-call bench: one at a time, no web
+# through its socket (tests/clients/awg-call bench: one at a time, no web
 # server), with and without --install-routes; the helper's CPU from
 # /proc/PID/schedstat (nanoseconds on a CPU) around each batch:
 #   - per registration of a new name (peer + route added),
@@ -29,7 +29,7 @@ ROUTE=fde3:25fb:7f6c::/48
 for t in wireguard-go wg ip; do
 	command -v "$t" >/dev/null || { echo "bench: $t is missing: make deps" >&2; exit 1; }
 done
-HELPER=$B/autowg-helper CALL=$B/tests/tools/awg-call
+HELPER=$B/autowg-helper CALL=$B/tests/clients/awg-call
 for f in "$HELPER" "$CALL"; do
 	[ -x "$f" ] || { echo "bench: $f is not built: make bench-routes" >&2; exit 1; }
 done

@@ -9,7 +9,7 @@
 # only), driven by wrk with bench/register.lua; and two more pairs of
 # responders that also get a real device certificate, one of them with
 # --client-ca and --client-crl (the cost of client certificates).
-# Root; from the top of the tree after "make B=... all tests/tools
+# Root; from the top of the tree after "make B=... all tests/clients
 # bench/noop-fcgi bench/peers-render bench/cert-cost" (make bench does it).
 #   BENCH_SECONDS (5) per wrk run, BENCH_RUNS (3), BENCH_PEERS (65000: the
 #   goals name 100,000, but wireguard-go refuses a peer beyond 65,536,
@@ -45,7 +45,7 @@ AUTH=bench:secret
 for t in wrk nginx spawn-fcgi wireguard-go wg curl openssl ip; do
 	command -v "$t" >/dev/null || { echo "bench: $t is missing: make deps" >&2; exit 1; }
 done
-HELPER=$B/autowg-helper FCGI=$B/autowg-fcgi NOOP=$B/bench/noop-fcgi RENDER=$B/bench/peers-render CALL=$B/tests/tools/awg-call
+HELPER=$B/autowg-helper FCGI=$B/autowg-fcgi NOOP=$B/bench/noop-fcgi RENDER=$B/bench/peers-render CALL=$B/tests/clients/awg-call
 CERTCOST=$B/bench/cert-cost
 for f in "$HELPER" "$FCGI" "$NOOP" "$CALL" "$CERTCOST"; do
 	[ -x "$f" ] || { echo "bench: $f is not built: make bench" >&2; exit 1; }

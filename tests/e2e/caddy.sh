@@ -12,7 +12,7 @@
 read_body_timeout() {
 	local out t0 took
 	t0=$(date +%s)
-	out=$(lab_ns "${LAB_DNS[3]}" python3 "$TOP/tests/tools/slow-client.py" 10.77.0.1 "$LAB_NAME" \
+	out=$(lab_ns "${LAB_DNS[3]}" python3 "$TOP/tests/clients/slow-client.py" 10.77.0.1 "$LAB_NAME" \
 		"$LAB_PKI/dev-${LAB_CN[3]}.crt" "$LAB_PKI/dev-${LAB_CN[3]}.key" 1 2 16 "${LAB_PREFIX}v1/register")
 	took=$(($(date +%s) - t0))
 	echo "# $out"

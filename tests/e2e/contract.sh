@@ -179,7 +179,7 @@ contract_revoked() {
 LAB_SLOW_CLIENTS=10
 contract_slow_bodies() {
 	local slow=$LAB/slow.out pid out code took i
-	lab_ns "${LAB_DNS[3]}" python3 "$TOP/tests/tools/slow-client.py" 10.77.0.1 "$LAB_NAME" \
+	lab_ns "${LAB_DNS[3]}" python3 "$TOP/tests/clients/slow-client.py" 10.77.0.1 "$LAB_NAME" \
 		"$LAB_PKI/dev-${LAB_CN[3]}.crt" "$LAB_PKI/dev-${LAB_CN[3]}.key" "$LAB_SLOW_CLIENTS" 1 8 \
 		"${LAB_PREFIX}v1/register" "${LAB_PREFIX}v1/nothing" >"$slow" 2>&1 &
 	pid=$!

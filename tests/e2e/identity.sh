@@ -13,7 +13,7 @@
 . "$TOP/tests/e2e/lab.sh"
 . "$TOP/tests/e2e/contract.sh"
 
-FCALL=$B/tests/tools/fcgi-call
+FCALL=$B/tests/clients/fcgi-call
 LAB_CN=("" 1001 1002 1003 1004)
 VICTIM=${LAB_CN[1]}
 

@@ -7,8 +7,8 @@
 # shellcheck source=tests/smoke/fcgi-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../smoke/fcgi-lib.sh"
 
-FCALL=$B/tests/tools/fcgi-call
-ACALL=$B/tests/tools/awg-call
+FCALL=$B/tests/clients/fcgi-call
+ACALL=$B/tests/clients/awg-call
 # shellcheck disable=SC2034 # PFX, TOOK: read by the scripts that source this
 PFX=fde3:25fb:7f6c:1:: # the pool's addresses are PFX<name> under direct-bcd
 for f in "$B/autowg-helper" "$B/autowg-fcgi" "$FCALL" "$ACALL"; do

@@ -11,7 +11,7 @@
 # shellcheck source=tests/faults/faults-lib.sh
 . "$(dirname "$0")/faults-lib.sh"
 
-HOSTILE=$TOP/tests/tools/hostile-responder.py
+HOSTILE=$TOP/tests/clients/hostile-responder.py
 fcgi_netns || { not_ok "set up namespace and wireguard-go"; done_testing; exit 1; }
 statics_add
 helper_start && fcgi_start "$FSOCK" 4 && wait_for 5 test -S "$FSOCK" ||

@@ -9,7 +9,7 @@
 # minutes on a busy one. KERNEL_HELPER_FILL=N measures at N peers instead.
 . "$(dirname "$0")/../lib.sh"
 
-for f in "$B/autowg-helper" "$B/tests/tools/awg-call"; do
+for f in "$B/autowg-helper" "$B/tests/clients/awg-call"; do
 	[ -x "$f" ] || { echo "not ok - $f is built"; exit 1; }
 done
 # 20,000 peers take about 35 MB of kernel memory. One CPU: under TCG a
@@ -19,7 +19,7 @@ done
 # The figures depend on how busy the host is: say how busy.
 echo "# host load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$TOP/tests/qemu/vm.sh" --smp 1 --mem 1024 --timeout 600 --module dummy \
-	--file "$B/autowg-helper:/opt/autowg-helper" --file "$B/tests/tools/awg-call:/opt/awg-call" \
+	--file "$B/autowg-helper:/opt/autowg-helper" --file "$B/tests/clients/awg-call:/opt/awg-call" \
 	-- "$TOP/tests/qemu/guest/helper-kernel" /opt/autowg-helper /opt/awg-call \
 	"${KERNEL_HELPER_FILL:-20000}"
 rc=$?

@@ -9,7 +9,7 @@
 # shellcheck source=tests/smoke/fcgi-lib.sh
 . "$(dirname "$0")/fcgi-lib.sh"
 
-FCALL=$B/tests/tools/fcgi-call
+FCALL=$B/tests/clients/fcgi-call
 BODY_DEADLINE_MS=3000 # FCGI_BODY_TIMEOUT_MS
 DRAIN_MS=250          # FCGI_DRAIN_TIMEOUT_MS
 

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 HELPER=$B/autowg-helper
-CALL=$B/tests/tools/awg-call
+CALL=$B/tests/clients/awg-call
 POOL=fde3:25fb:7f6c:1::/64
 ROUTE=fde3:25fb:7f6c::/48
 SOCK=$T_TMP/helper.sock
