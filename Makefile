@@ -11,8 +11,11 @@
 B	?= build
 PKG_CONFIG ?= pkg-config
 CFLAGS	?= -O2 -g
+# The one version string: every program takes it from here (AUTOWG_VERSION
+# for the C programs, @VERSION@ filled into autowg-client and the man pages).
+VERSION	= 0.1
 WARN	= -Wall -Wextra -Werror -Wshadow -Wvla -Wformat=2 -Wno-format-nonliteral
-XCFLAGS	= -std=gnu11 -D_GNU_SOURCE -fstack-protector-strong -fPIE $(WARN)
+XCFLAGS	= -std=gnu11 -D_GNU_SOURCE -DAUTOWG_VERSION='"$(VERSION)"' -fstack-protector-strong -fPIE $(WARN)
 XLDFLAGS = -pie -Wl,-z,relro,-z,now
 ifeq ($(SANITIZE),1)
 XCFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
@@ -42,7 +45,7 @@ CLIENT_SRC = $(wildcard tests/clients/*.c)
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
-PROGS	= $(B)/autowg-addr $(B)/autowg-ctl $(B)/autowg-helper $(B)/autowg-fcgi
+PROGS	= $(B)/autowg-addr $(B)/autowg-ctl $(B)/autowg-helper $(B)/autowg-fcgi $(B)/autowg-client
 # Not "TESTS": that is tests/run's selector, and "make check TESTS=..." would override it.
 TEST_PROGS = $(patsubst tests/%.c,$(B)/tests/%,$(CORET_SRC) $(WGT_SRC) $(FCGIT_SRC))
 CLIENTS	= $(patsubst tests/clients/%.c,$(B)/tests/clients/%,$(CLIENT_SRC))
@@ -81,6 +84,10 @@ $(B)/autowg-helper: $(B)/obj/wg/main.o $(B)/libwg.a $(B)/libcore.a
 	$(CC) $(CFLAGS) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(WG_LIBS) $(CORE_LIBS)
 $(B)/autowg-fcgi: $(B)/obj/fcgi/main.o $(B)/libfcgi.a $(B)/libcore.a
 	$(CC) $(CFLAGS) $(XLDFLAGS) $(LDFLAGS) -o $@ $^ $(FCGI_LIBS) $(CORE_LIBS)
+# The device client is sh: the version filled in, nothing compiled.
+$(B)/autowg-client: contrib/autowg-client Makefile
+	@mkdir -p $(@D)
+	sed 's|@VERSION@|$(VERSION)|g' contrib/autowg-client >$@.tmp && chmod 0755 $@.tmp && mv $@.tmp $@
 
 # Unit tests: tests/core links core only, tests/wg adds wg/, tests/fcgi adds fcgi/.
 $(B)/tests/core/%: $(B)/obj/tests/core/%.o $(B)/libcore.a
@@ -153,9 +160,8 @@ fuzz: fuzz-build
 #   make uninstall [PREFIX=...] [DESTDIR=...]    removes exactly what install put there
 # Man pages get @VERSION@ and @PREFIX@ filled in; the systemd units' ExecStart
 # and Documentation lines name /usr/local and are rewritten to $(PREFIX).
-# VERSION is the one version string; the C programs still carry their own
-# "0.1" (tests/smoke/install.sh checks that all of them agree).
-VERSION	= 0.1
+# VERSION is set at the top (tests/smoke/install.sh checks that every
+# installed program and man page says it).
 PREFIX	?= /usr/local
 INSTALL	?= install
 BINDIR	= $(PREFIX)/bin
@@ -178,7 +184,7 @@ install: $(PROGS)
 	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(UNITDIR) \
 		$(DESTDIR)$(RT_PROTOS)
-	$(INSTALL) -m 0755 $(B)/autowg-helper $(B)/autowg-ctl contrib/autowg-client $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 0755 $(B)/autowg-helper $(B)/autowg-ctl $(B)/autowg-client $(DESTDIR)$(SBINDIR)/
 	$(INSTALL) -m 0755 $(B)/autowg-fcgi $(B)/autowg-addr $(DESTDIR)$(BINDIR)/
 	for f in $(MAN1); do sed $(MAN_SED) man/$$f >$(DESTDIR)$(MANDIR)/man1/$$f || exit 1; \
 		chmod 0644 $(DESTDIR)$(MANDIR)/man1/$$f; done

@@ -12,7 +12,6 @@
 #include "../core/pattern.h"
 
 #define PROG	       "autowg-addr"
-#define VERSION	       "0.1"
 #define EXIT_CN_FAILED 1
 #define EXIT_USAGE     2
 
@@ -135,7 +134,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case 'V':
-			printf(PROG " " VERSION "\n");
+			printf(PROG " " AUTOWG_VERSION "\n");
 			return 0;
 		default:
 			return bad_usage("bad option", NULL, NULL);

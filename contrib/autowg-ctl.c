@@ -26,7 +26,6 @@
 #include "../core/proto.h"
 
 #define PROG	       "autowg-ctl"
-#define VERSION	       "0.1"
 #define EXIT_FAIL      1
 #define EXIT_USAGE     2
 #define EXIT_NOT_FOUND 3
@@ -397,7 +396,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		case OPT_VERSION:
-			puts(PROG " " VERSION);
+			puts(PROG " " AUTOWG_VERSION);
 			return 0;
 		case ':':
 			bad_usage("a value is missing for ", argv[optind - 1]);

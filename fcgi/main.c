@@ -21,7 +21,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define AUTOWG_VERSION "0.1"
 #define HEADER_MAX     1024 /* the header block of one answer */
 
 extern char **environ;

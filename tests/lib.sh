@@ -78,6 +78,9 @@ wait_for() {
 	return 1
 }
 
+# awg_version: the one version string, as the Makefile sets it.
+awg_version() { sed -n 's/^VERSION[[:space:]]*=[[:space:]]*//p' "$TOP/Makefile"; }
+
 # tree_files: the repository's files, NUL-separated, relative to $TOP: what
 # git tracks plus new files it would track (not ignored), never build output.
 tree_files() {

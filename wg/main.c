@@ -22,7 +22,6 @@
 #include "log.h"
 #include "server.h"
 
-#define HELPER_VERSION	  "0.1"
 #define KEEPALIVE_DEFAULT 25
 #define KEEPALIVE_MAX	  65535 /* WireGuard's persistent-keepalive range */
 #define EXIT_USAGE	  2
@@ -284,7 +283,7 @@ static void parse_args(int argc, char **argv, struct options *o)
 			usage(stdout);
 			exit(0);
 		case OPT_VERSION:
-			printf("autowg-helper " HELPER_VERSION "\n");
+			printf("autowg-helper " AUTOWG_VERSION "\n");
 			exit(0);
 		case OPT_HTTP_HOST:
 		case OPT_HTTP_PORT:

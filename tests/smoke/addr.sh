@@ -225,6 +225,6 @@ for opt in --pool --converter --metans-template --cn-pattern --help --version di
 	if printf '%s' "$OUT" | grep -qF -- "$opt"; then ok "--help explains $opt"; else not_ok "--help explains $opt"; fi
 done
 run --version
-expect_eq "--version" "0 autowg-addr 0.1" "$RC $OUT"
+expect_eq "--version: the Makefile's VERSION" "0 autowg-addr $(awg_version)" "$RC $OUT"
 
 done_testing

@@ -49,9 +49,16 @@ expect_eq "installed tree: every file, nothing else, with its mode" \
 check "make install again over an installed tree" mk install DESTDIR="$ROOT" PREFIX="$PREFIX"
 expect_eq "installed tree unchanged by the second install" "$(expected | sort)" "$(tree)"
 
-# --- The version: one string, from the Makefile into the man pages ---------
-VER=$(sed -n 's/^\.TH .*"autowg \([^"]*\)".*/\1/p' "$P/share/man/man8/autowg-helper.8")
-expect_match "man page version filled in from the Makefile" '^[0-9]+\.[0-9]+' "$VER"
+# --- The version: one string, from the Makefile into every program and page --
+VER=$(awg_version)
+expect_match "the Makefile sets VERSION" '^[0-9]+\.[0-9]+' "$VER"
+expect_eq "no source spells the version itself: the Makefile passes it" "" \
+	"$(cd "$TOP" && grep -lE "(\"|VERSION=)${VER//./\\.}(\"|[[:space:]]|\$)" core/* wg/* fcgi/* contrib/*)"
+for page in $MAN1 $MAN8; do
+	sec=${page##*.}
+	expect_eq "$page: the version filled in from the Makefile" "$VER" \
+		"$(sed -n 's/^\.TH .*"autowg \([^"]*\)".*/\1/p' "$P/share/man/man$sec/$page")"
+done
 
 # --- Programs, run from DESTDIR ---------------------------------------------
 for f in $PROGS_SBIN $PROGS_BIN; do

@@ -50,7 +50,7 @@ for w in "Usage: autowg-ctl" list "show NAME" "remove NAME" --socket --help --ve
 	printf '%s' "$help" | grep -qF -- "$w" || missing="$missing '$w'"
 done
 expect_eq "--help explains every command, option and exit status" "" "$missing"
-expect_eq "--version" "autowg-ctl 0.1" "$("$CTL" --version)"
+expect_eq "--version: the Makefile's VERSION" "autowg-ctl $(awg_version)" "$("$CTL" --version)"
 out=$("$CTL" --socket "$T_TMP/none.sock" list 2>&1)
 rc=$?
 expect_eq "no helper: exit 1" 1 "$rc"

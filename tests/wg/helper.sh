@@ -54,7 +54,7 @@ wait_for 5 test -S "/var/run/wireguard/$IF2.sock"
 refused "interface without a private key: exit 1" 1 "$IF2: the interface has no private key" \
 	"${STD[@]}" "$IF2"
 
-expect_eq "--version" "autowg-helper 0.1" "$("$HELPER" --version)"
+expect_eq "--version: the Makefile's VERSION" "autowg-helper $(awg_version)" "$("$HELPER" --version)"
 help=$("$HELPER" --help)
 missing=
 for flag in --pool --route --endpoint --http-prefix --cn-pattern --converter --metans-template \
