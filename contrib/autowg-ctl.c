@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "../core/addr.h"
+#include "../core/clock.h"
 #include "../core/key.h"
 #include "../core/proto.h"
 
@@ -87,14 +88,6 @@ static noreturn void fail(const char *fmt, ...)
 	exit(EXIT_FAIL);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct conn {
 	const char *path;
 	int fd;
@@ -108,7 +101,7 @@ static int wait_in(int fd, int64_t deadline)
 	int n;
 
 	for (;;) {
-		left = deadline - now_ms();
+		left = deadline - clock_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
 		n = poll(&p, 1, (int)left);
@@ -138,7 +131,7 @@ static int recv_exact(struct conn *c, void *out, size_t len, int *fd_out)
 	bool other = false;
 	ssize_t n;
 
-	if ((err = wait_in(c->fd, now_ms() + CTL_TIMEOUT_MS)))
+	if ((err = wait_in(c->fd, clock_ms() + CTL_TIMEOUT_MS)))
 		return err;
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_iov = &iov;

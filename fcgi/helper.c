@@ -7,6 +7,7 @@
  */
 #include "log.h"
 #include "helper.h"
+#include "../core/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,14 +32,6 @@
 
 _Static_assert(sizeof(struct msg_register_reply) < FRAME_MAX, "FRAME_MAX too small");
 _Static_assert(sizeof(struct msg_hello) < FRAME_MAX, "FRAME_MAX too small");
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 const char *helper_socket_path(const char *flag)
 {
@@ -72,7 +65,7 @@ void helper_close(struct helper *h)
 
 void helper_begin(struct helper *h)
 {
-	int64_t now = now_ms();
+	int64_t now = clock_ms();
 	struct pollfd p;
 
 	h->deadline_ms = now + HELPER_TIMEOUT_MS;
@@ -89,7 +82,7 @@ void helper_begin(struct helper *h)
 
 void helper_renew(struct helper *h)
 {
-	h->deadline_ms = now_ms() + HELPER_TIMEOUT_MS;
+	h->deadline_ms = clock_ms() + HELPER_TIMEOUT_MS;
 }
 
 /* Wait for events until the request's deadline: 0 or -ETIMEDOUT. */
@@ -100,7 +93,7 @@ static int wait_fd(struct helper *h, short events)
 	int n;
 
 	for (;;) {
-		left = h->deadline_ms - now_ms();
+		left = h->deadline_ms - clock_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
 		n = poll(&p, 1, (int)left);
@@ -286,7 +279,7 @@ static int call(struct helper *h, const void *req, size_t req_len, void *reply, 
 		if (!err) {
 			memcpy(&type, reply, sizeof(type));
 			if (type == reply_type) {
-				h->answered_ms = now_ms();
+				h->answered_ms = clock_ms();
 				return 0;
 			}
 			err = -EPROTO;

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "request.h"
 #include "trust.h"
+#include "../core/clock.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
@@ -21,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HEADER_MAX     1024 /* the header block of one answer */
+#define HEADER_MAX 1024 /* the header block of one answer */
 
 extern char **environ;
 
@@ -70,14 +71,6 @@ static void usage(FILE *f)
 		FCGI_BODY_TIMEOUT_S);
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A request's body with a deadline (FCGI_BODY_TIMEOUT_MS). */
 struct body_in {
 	FCGX_Request *req; /* FastCGI; else fd (CGI) */
@@ -99,7 +92,7 @@ static ssize_t fcgx_read(void *ctx, char *buf, size_t len)
 	struct body_in *b = ctx;
 	FCGX_Stream *in = b->req->in;
 	size_t have = (size_t)(in->stop - in->rdNext);
-	int64_t left = b->deadline_ms - now_ms();
+	int64_t left = b->deadline_ms - clock_ms();
 	struct timeval tv;
 	int n, err;
 
@@ -123,7 +116,8 @@ static ssize_t fcgx_read(void *ctx, char *buf, size_t len)
 	err = FCGX_GetError(in);
 	if (!err)
 		return 0;
-	errno = err == EAGAIN || err == EWOULDBLOCK || now_ms() >= b->deadline_ms ? ETIMEDOUT : EIO;
+	errno =
+	    err == EAGAIN || err == EWOULDBLOCK || clock_ms() >= b->deadline_ms ? ETIMEDOUT : EIO;
 	return -1;
 }
 
@@ -131,7 +125,7 @@ static ssize_t fd_read(void *ctx, char *buf, size_t len)
 {
 	struct body_in *b = ctx;
 	struct pollfd p = {.fd = b->fd, .events = POLLIN};
-	int64_t left = b->deadline_ms - now_ms();
+	int64_t left = b->deadline_ms - clock_ms();
 
 	if (left <= 0 || !poll(&p, 1, (int)left)) {
 		errno = ETIMEDOUT;
@@ -170,7 +164,7 @@ static int header_of(struct response *res, char *hdr)
 
 static int serve_cgi(const struct auth *auth, struct trust *trust, struct helper *h)
 {
-	struct body_in in = {.fd = 0, .deadline_ms = now_ms() + FCGI_BODY_TIMEOUT_MS};
+	struct body_in in = {.fd = 0, .deadline_ms = clock_ms() + FCGI_BODY_TIMEOUT_MS};
 	struct request r = {.env = environ, .body = {fd_read, &in}};
 	struct response res;
 	char hdr[HEADER_MAX];
@@ -188,7 +182,7 @@ static int serve_cgi(const struct auth *auth, struct trust *trust, struct helper
 static void serve_fcgi(const struct auth *auth, struct trust *trust, struct helper *h,
 		       FCGX_Request *req)
 {
-	struct body_in in = {.req = req, .deadline_ms = now_ms() + FCGI_BODY_TIMEOUT_MS};
+	struct body_in in = {.req = req, .deadline_ms = clock_ms() + FCGI_BODY_TIMEOUT_MS};
 	struct request r = {.env = req->envp, .body = {fcgx_read, &in}};
 	static const struct timeval none;
 	struct response res;
@@ -215,7 +209,7 @@ static void serve_fcgi(const struct auth *auth, struct trust *trust, struct help
 	 * for longer. A 200 has read its body: only the end of it is left. */
 	if (early)
 		FCGX_FFlush(req->out);
-	drain_end = now_ms() + FCGI_DRAIN_TIMEOUT_MS;
+	drain_end = clock_ms() + FCGI_DRAIN_TIMEOUT_MS;
 	if (drain_end < in.deadline_ms)
 		in.deadline_ms = drain_end;
 	while (drained < FCGI_DRAIN_MAX && (k = fcgx_read(&in, sink, sizeof(sink))) > 0)

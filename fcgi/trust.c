@@ -19,6 +19,7 @@
  */
 #include "trust.h"
 #include "log.h"
+#include "../core/clock.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -62,14 +63,6 @@ struct trust {
 	time_t at;
 	char why[TRUST_WHY_MAX + 1];
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* A PEM pass phrase is never asked for: an encrypted key is an error. */
 static int no_pass(char *buf, int size, int rwflag, void *u)
@@ -366,7 +359,7 @@ struct trust *trust_new(const char *ca_file, const char *crl_file, char *why)
 	if (!t || !(t->ctx = X509_STORE_CTX_new()) || !(t->ca_path = strdup(ca_file)) ||
 	    (crl_file && !(t->crl_path = strdup(crl_file))))
 		goto fail;
-	t->checked_ms = now_ms();
+	t->checked_ms = clock_ms();
 	if (!ca_reload(t)) {
 		snprintf(why, TRUST_WHY_MAX + 1, "%s", t->ca_error);
 		goto fail;
@@ -519,7 +512,7 @@ bool trust_verify(struct trust *t, X509 *x, const char **why)
 {
 	int ret, err, depth = 0;
 
-	trust_reload_check(t, now_ms());
+	trust_reload_check(t, clock_ms());
 	if (!t->store)
 		return refuse(t, why, "the CA file cannot be loaded", 0);
 	if (t->crl_path && !t->crls)

@@ -60,9 +60,6 @@ struct helper {
 	int64_t next_repair_ms; /* monotonic: the next pass over missing routes */
 };
 
-/* Monotonic milliseconds. */
-int64_t helper_now_ms(void);
-
 /* Read the interface, check it can serve (private key), learn its addresses,
  * flush the pool and re-apply the table, publish the settings, mark it up.
  * 0 or -errno (-ENOKEY: no private key) with *why. */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../core/addr.h"
+#include "../core/clock.h"
 #include "../core/convert.h"
 #include "../core/key.h"
 #include "../core/pattern.h"
@@ -513,7 +514,7 @@ static void start(const struct options *o, struct config *cf, struct helper *h, 
 		      o->ifname, h->ops->name, strerror(-ret));
 	if (ret)
 		fatal("%s: %s: %s", o->ifname, why, strerror(-ret));
-	h->next_check_ms = helper_now_ms() + HELPER_CHECK_MS;
+	h->next_check_ms = clock_ms() + HELPER_CHECK_MS;
 }
 
 /* ", installing routes (...)" for the start-up line, or "". */

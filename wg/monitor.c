@@ -12,17 +12,10 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "../core/clock.h"
 #include "../core/key.h"
 #include "helper.h"
 #include "log.h"
-
-int64_t helper_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void iface_identity(const struct helper *h, struct iface_id *id)
 {
@@ -143,7 +136,7 @@ int helper_sync(struct helper *h, const char **why)
 		goto out;
 	}
 	registry_routes_sync(h->reg, own, n_own);
-	h->next_repair_ms = helper_now_ms() + ROUTE_REPAIR_MS;
+	h->next_repair_ms = clock_ms() + ROUTE_REPAIR_MS;
 	settings_from_device(h, dev);
 	h->settings.up = 1;
 	settings_publish(h);
@@ -171,7 +164,7 @@ static void go_down(struct helper *h, const char *why)
 static void failed_on(struct helper *h, const struct iface_id *id, bool slow)
 {
 	h->failed_id = *id;
-	h->retry_ms = helper_now_ms() + (slow ? HELPER_BACKOFF_MS : HELPER_CHECK_MS);
+	h->retry_ms = clock_ms() + (slow ? HELPER_BACKOFF_MS : HELPER_CHECK_MS);
 }
 
 /* A hung daemon makes every attempt cost a backend timeout: while the very
@@ -180,11 +173,11 @@ static void try_up(struct helper *h, const struct iface_id *id)
 {
 	const char *why = NULL;
 	char msg[sizeof(h->down_why)];
-	int64_t t0 = helper_now_ms();
+	int64_t t0 = clock_ms();
 	int ret = helper_sync(h, &why);
 
 	if (ret) {
-		if (helper_now_ms() - t0 >= HELPER_SLOW_MS)
+		if (clock_ms() - t0 >= HELPER_SLOW_MS)
 			failed_on(h, id, true);
 		snprintf(msg, sizeof(msg), "%s: %s", why, strerror(-ret));
 		if (strcmp(msg, h->down_why))
@@ -201,7 +194,7 @@ void monitor_tick(struct helper *h, int err)
 {
 	struct iface_id id;
 
-	h->next_check_ms = helper_now_ms() + HELPER_CHECK_MS;
+	h->next_check_ms = clock_ms() + HELPER_CHECK_MS;
 	iface_identity(h, &id);
 	if (h->up) {
 		if (!id.exists) {
@@ -214,24 +207,24 @@ void monitor_tick(struct helper *h, int err)
 			failed_on(h, &id, true);
 		} else if (err) {
 			struct wg_device *dev = NULL;
-			int64_t t0 = helper_now_ms();
+			int64_t t0 = clock_ms();
 			int ret = h->ops->get_device(h->ifname, &dev);
 
 			wg_device_free(dev);
 			if (ret) {
 				go_down(h, strerror(-ret));
-				failed_on(h, &id, helper_now_ms() - t0 >= HELPER_SLOW_MS);
+				failed_on(h, &id, clock_ms() - t0 >= HELPER_SLOW_MS);
 			}
 		}
 	}
 	if (!h->up && id.exists &&
-	    (!same_identity(&id, &h->failed_id) || helper_now_ms() >= h->retry_ms))
+	    (!same_identity(&id, &h->failed_id) || clock_ms() >= h->retry_ms))
 		try_up(h, &id);
 }
 
 int monitor_timeout(const struct helper *h)
 {
-	int64_t left = h->next_check_ms - helper_now_ms();
+	int64_t left = h->next_check_ms - clock_ms();
 
 	return left < 0 ? 0 : left > HELPER_CHECK_MS ? HELPER_CHECK_MS : (int)left;
 }
@@ -265,7 +258,7 @@ static uint32_t reread(struct helper *h)
 
 uint32_t helper_refresh(struct helper *h)
 {
-	int64_t now = helper_now_ms();
+	int64_t now = clock_ms();
 
 	/* a lost interface is news at once, whatever the last refresh said */
 	if (!h->up)
@@ -279,15 +272,15 @@ uint32_t helper_refresh(struct helper *h)
 
 void helper_rescan_tick(struct helper *h)
 {
-	int64_t t0 = helper_now_ms(), period;
+	int64_t t0 = clock_ms(), period;
 
 	if (!h->up || t0 < h->next_rescan_ms)
 		return;
 	reread(h); /* on its own schedule: a MSG_REFRESH right after still reads afresh */
-	period = (helper_now_ms() - t0) * RESCAN_COST_SHARE;
+	period = (clock_ms() - t0) * RESCAN_COST_SHARE;
 	if (period < RESCAN_MIN_MS)
 		period = RESCAN_MIN_MS;
-	h->next_rescan_ms = helper_now_ms() + (period > RESCAN_MAX_MS ? RESCAN_MAX_MS : period);
+	h->next_rescan_ms = clock_ms() + (period > RESCAN_MAX_MS ? RESCAN_MAX_MS : period);
 }
 
 static int64_t expire_period_ms(uint32_t after)
@@ -302,7 +295,7 @@ static int64_t expire_period_ms(uint32_t after)
 void helper_expire_tick(struct helper *h)
 {
 	struct wg_device *dev = NULL;
-	int64_t now = helper_now_ms();
+	int64_t now = clock_ms();
 	int ret;
 
 	if (!h->expire_after || !h->up || now < h->next_expire_ms)
@@ -364,7 +357,7 @@ void helper_routes_read(struct helper *h)
 
 void helper_routes_tick(struct helper *h)
 {
-	int64_t now = helper_now_ms();
+	int64_t now = clock_ms();
 
 	if (!h->routes || !h->up || now < h->next_repair_ms)
 		return;

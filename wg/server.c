@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../core/addr.h"
+#include "../core/clock.h"
 #include "../core/key.h"
 #include "../core/proto.h"
 #include "log.h"
@@ -27,7 +28,7 @@ _Static_assert(sizeof(struct msg_ctl_list) < REQ_BUF_SIZE, "REQ_BUF_SIZE too sma
  * SERVER_LOG_PER_SEC lines a second, then one line with the count. */
 static void conn_log_flush(struct server *s)
 {
-	int64_t sec = helper_now_ms() / 1000;
+	int64_t sec = clock_ms() / 1000;
 
 	if (sec == s->log_second)
 		return;
@@ -288,7 +289,7 @@ static bool accept_one(struct server *s, const struct helper *h)
 	c->fd = fd;
 	c->pid = uc.pid;
 	c->uid = uc.uid;
-	c->active_ms = helper_now_ms();
+	c->active_ms = clock_ms();
 	return true;
 }
 
@@ -529,7 +530,7 @@ static void serve_one(struct server *s, struct server_conn *c, struct helper *h,
 	}
 	if (n == 0)
 		return conn_close(c); /* closed, or an empty packet: either way, done */
-	c->active_ms = helper_now_ms();
+	c->active_ms = clock_ms();
 	if ((size_t)n < sizeof(u.type)) {
 		snprintf(what, sizeof(what), "short packet (%zd bytes)", n);
 		return drop(s, c, what);

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sodium.h>
+#include "../core/clock.h"
 #include "wg.h"
 #include "backend.h"
 
@@ -85,14 +86,6 @@ static void uapi_once(void)
 	pthread_once(&once, register_atfork);
 }
 
-static int64_t coarse_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static void conn_close(struct uapi_conn *c)
 {
 	if (!c)
@@ -126,7 +119,7 @@ static int conn_open(const char *ifname, struct uapi_conn **out)
 	snprintf(c->ifname, sizeof(c->ifname), "%s", ifname);
 	c->sock_dev = 0;
 	c->sock_ino = 0;
-	c->checked_ms = coarse_ms();
+	c->checked_ms = clock_coarse_ms();
 	c->rx = c->used = c->start = c->end = 0;
 	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
@@ -168,7 +161,7 @@ fail:
 static struct uapi_conn *conn_reuse(const char *ifname, bool verify)
 {
 	char path[WG_SOCKET_PATH_MAX + 1];
-	int64_t now = coarse_ms();
+	int64_t now = clock_coarse_ms();
 	struct stat st;
 
 	if (!cached)

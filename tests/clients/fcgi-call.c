@@ -46,6 +46,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../core/clock.h"
 #include "../../core/key.h"
 #include "../../core/limits.h"
 
@@ -83,12 +84,13 @@ struct reply {
 	bool ended;
 };
 
-static int64_t now_ms(clockid_t clk)
+/* Wall-clock milliseconds: the load log is read beside other programs' logs. */
+static long long wall_ms(void)
 {
 	struct timespec ts;
 
-	clock_gettime(clk, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static bool put_record(char **buf, size_t *len, size_t *cap, int type, const void *data, size_t n)
@@ -167,7 +169,7 @@ static int read_full(int fd, void *buf, size_t n, int64_t deadline)
 
 	while (got < n) {
 		struct pollfd p = {.fd = fd, .events = POLLIN};
-		int64_t left = deadline - now_ms(CLOCK_MONOTONIC);
+		int64_t left = deadline - clock_ms();
 
 		if (left <= 0 || poll(&p, 1, (int)left) == 0)
 			return -ETIMEDOUT;
@@ -222,7 +224,7 @@ static int64_t slow_stdin(int fd, const char *body, size_t len)
 		rec[5] = 0; /* content length 0: the end of the stream */
 		send(fd, rec, FCGI_HEADER_LEN, MSG_NOSIGNAL);
 	}
-	return now_ms(CLOCK_MONOTONIC);
+	return clock_ms();
 }
 
 /* One request, one connection; 0 when the responder ended it, or -errno. */
@@ -231,7 +233,7 @@ static int fcgi_request(const char *path, const struct param *pv, size_t np, con
 {
 	static const unsigned char begin[8] = {0, FCGI_RESPONDER, 0, 0, 0, 0, 0, 0};
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	int64_t deadline = now_ms(CLOCK_MONOTONIC) + REPLY_TIMEOUT_MS;
+	int64_t deadline = clock_ms() + REPLY_TIMEOUT_MS;
 	size_t len = 0, cap = 0, plen = 0, off;
 	char *buf = NULL, *params = NULL, content[FCGI_RECORD_MAX + 256];
 	unsigned char h[FCGI_HEADER_LEN];
@@ -362,13 +364,12 @@ static int cmd_req(const char *path, int argc, char **argv)
 	}
 	if (getenv("FCGI_CALL_SLOW_STDIN_MS"))
 		slow_stdin_ms = atol(getenv("FCGI_CALL_SLOW_STDIN_MS"));
-	t0 = now_ms(CLOCK_MONOTONIC);
+	t0 = clock_ms();
 	ret = fcgi_request(path, pv, np, body, body_len, &r);
 	/* the request alone, from connect to its end: tests time the
 	 * responder with it, not this program's start-up */
 	if (getenv("FCGI_CALL_TIMING"))
-		fprintf(stderr, "fcgi-call: took %lld ms\n",
-			(long long)(now_ms(CLOCK_MONOTONIC) - t0));
+		fprintf(stderr, "fcgi-call: took %lld ms\n", (long long)(clock_ms() - t0));
 	fwrite(r.out, 1, r.len, stdout);
 	if (ret)
 		fprintf(stderr, "fcgi-call: %s\n", strerror(-ret));
@@ -421,8 +422,7 @@ static long take(struct load *L)
 	long n = -1;
 
 	pthread_mutex_lock(&L->lock);
-	if (L->duration_ms ? now_ms(CLOCK_MONOTONIC) - L->start_ms < L->duration_ms
-			   : L->next < L->count)
+	if (L->duration_ms ? clock_ms() - L->start_ms < L->duration_ms : L->next < L->count)
 		n = L->next++;
 	pthread_mutex_unlock(&L->lock);
 	return n;
@@ -516,7 +516,7 @@ static void do_register(struct load *L, const struct param *base, size_t nb, lon
 		show_bad(L, cn, &r, ret);
 	}
 	if (L->log)
-		fprintf(L->log, "%lld %s %s %d\n", (long long)now_ms(CLOCK_REALTIME), cn, key, st);
+		fprintf(L->log, "%lld %s %s %d\n", wall_ms(), cn, key, st);
 	pthread_mutex_unlock(&L->lock);
 	free(r.out);
 }
@@ -616,7 +616,7 @@ static int cmd_load(const char *path, int argc, char **argv)
 	c = calloc((size_t)L.clients, sizeof(*c));
 	if (!L.cur || !L.has_cur || !c)
 		return 1;
-	L.start_ms = now_ms(CLOCK_MONOTONIC);
+	L.start_ms = clock_ms();
 	for (i = 0; i < L.clients; i++) {
 		c[i].L = &L;
 		c[i].id = i;
@@ -627,7 +627,7 @@ static int cmd_load(const char *path, int argc, char **argv)
 	}
 	for (i = 0; i < L.clients; i++)
 		pthread_join(c[i].t, NULL);
-	ms = (long)(now_ms(CLOCK_MONOTONIC) - L.start_ms);
+	ms = (long)(clock_ms() - L.start_ms);
 	printf("load: %ld registrations (%ld failed, %ld key taken), %ld peers.json (%ld failed) "
 	       "in %ld ms, "
 	       "%.0f/s; statuses:",

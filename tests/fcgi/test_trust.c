@@ -8,6 +8,7 @@
  */
 #include "../unit.h"
 #include "pki.h"
+#include "../../core/clock.h"
 #include "../../fcgi/trust.h"
 
 #include <errno.h>
@@ -19,14 +20,6 @@
 static char dir[] = "/tmp/autowg-trust.XXXXXX";
 static char ca_path[64], crl_path[64], tmp_path[64];
 static struct pki_cert root, other;
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void write_ca(void)
 {
@@ -400,7 +393,7 @@ static void crl_is_reloaded_when_it_changes(void **state)
 {
 	long revoked[] = {90};
 	struct pki_cert d = pki_device("1234", &root, 90);
-	int64_t t0 = mono_ms();
+	int64_t t0 = clock_ms();
 	struct trust *t;
 
 	write_crl(pki_crl(&root, NULL, 0, 3600));
@@ -425,7 +418,7 @@ static void crl_is_reloaded_when_it_changes(void **state)
 static void unreadable_crl_refuses_all(void **state)
 {
 	struct pki_cert d = pki_device("1234", &root, 100);
-	int64_t t0 = mono_ms();
+	int64_t t0 = clock_ms();
 	struct trust *t;
 	FILE *f;
 
@@ -466,7 +459,7 @@ static void ca_file_is_reloaded_when_it_changes(void **state)
 	struct pki_cert d_old = pki_device("1234", &root, 110);
 	struct pki_cert d_new = pki_device("1235", &other, 111);
 	X509_CRL *both[3];
-	int64_t t0 = mono_ms();
+	int64_t t0 = clock_ms();
 	struct trust *t;
 
 	write_crl(pki_crl(&root, NULL, 0, 3600));
@@ -504,7 +497,7 @@ static void ca_file_is_reloaded_when_it_changes(void **state)
 static void unreadable_ca_file_refuses_all(void **state)
 {
 	struct pki_cert d = pki_device("1234", &root, 120);
-	int64_t t0 = mono_ms();
+	int64_t t0 = clock_ms();
 	struct trust *t = load(NULL);
 	FILE *f;
 

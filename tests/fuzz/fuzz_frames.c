@@ -370,7 +370,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	wg_device_free(dev);
 	h.up = !(flags & F_DOWN);
 	registry_set_up(h.reg, h.up);
-	h.refreshed_ms = helper_now_ms(); /* no refresh from the interface: no getifaddrs */
+	h.refreshed_ms = clock_ms(); /* no refresh from the interface: no getifaddrs */
 	h.refresh_result = h.up ? REG_OK : REG_UNAVAILABLE;
 	apply_fail = flags & F_APPLY_FAIL ? -EIO : 0;
 

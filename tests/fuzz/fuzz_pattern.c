@@ -6,6 +6,7 @@
  * the CN; every call returns within FUZZ_PATTERN_MS (the match limit).
  */
 #include "fuzz.h"
+#include "../../core/clock.h"
 #include "../../core/pattern.h"
 
 #include <time.h>
@@ -48,14 +49,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = {data, size};
@@ -68,10 +61,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!name)
 		abort();
-	t0 = now_ms();
+	t0 = clock_ms();
 	ok = cn_pattern_name(compiled[which], cn, name, &why);
-	FUZZ_CHECK(now_ms() - t0 < FUZZ_PATTERN_MS, "pattern %s took %lld ms", patterns[which],
-		   (long long)(now_ms() - t0));
+	FUZZ_CHECK(clock_ms() - t0 < FUZZ_PATTERN_MS, "pattern %s took %lld ms", patterns[which],
+		   (long long)(clock_ms() - t0));
 	if (ok) {
 		len = strnlen(name, AWG_NAME_MAX + 1);
 		FUZZ_CHECK(len >= 1 && len <= AWG_NAME_MAX, "name of %zu bytes", len);
