@@ -10,6 +10,7 @@
 #include "../core/convert.h"
 #include "../core/dn.h"
 #include "../core/pattern.h"
+#include "../core/text.h"
 
 #define PROG	       "autowg-addr"
 #define EXIT_CN_FAILED 1
@@ -47,28 +48,22 @@ static void usage(FILE *f)
 		"  --                         end of options, for a CN that starts with '-'\n"
 		"\n"
 		"A CN that cannot be mapped prints nothing on stdout and\n"
-		"\"" PROG ": CN: reason\" on stderr (control bytes shown as \\xHH).\n"
+		"\"" PROG ": CN: reason\" on stderr (control bytes, backslashes and quotes\n"
+		"shown as \\xHH).\n"
 		"Exit status: 0 all CNs mapped, 1 some CN failed, 2 bad options.\n");
 }
 
-/* The CN as the user typed it, control bytes as \xHH so stderr stays one line. */
-static void print_cn(const char *cn)
-{
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)cn; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '\\')
-			fprintf(stderr, "\\x%02x", *p);
-		else
-			fputc(*p, stderr);
-	}
-}
-
+/* The CN as the user typed it, so that stderr stays one line: control
+ * bytes, backslashes and quotes as \xHH (UTF-8 shows as it is). */
 static int fail_cn(const char *cn, const char *why)
 {
-	fprintf(stderr, PROG ": ");
-	print_cn(cn);
-	fprintf(stderr, ": %s\n", why);
+	size_t len = strlen(cn);
+	char *shown = malloc(4 * len + 1);
+
+	if (shown)
+		text_escape(cn, len, shown, 4 * len + 1, TEXT_KEEP_8BIT);
+	fprintf(stderr, PROG ": %s: %s\n", shown ? shown : "(CN)", why);
+	free(shown);
 	return EXIT_CN_FAILED;
 }
 

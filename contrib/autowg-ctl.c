@@ -25,6 +25,7 @@
 #include "../core/clock.h"
 #include "../core/key.h"
 #include "../core/proto.h"
+#include "../core/text.h"
 
 #define PROG	       "autowg-ctl"
 #define EXIT_FAIL      1
@@ -243,14 +244,9 @@ static void check_result(const struct conn *c, uint32_t result, const char *reas
  * are shown as \xHH. */
 static void print_name(const char *name)
 {
-	const unsigned char *p;
+	char shown[4 * AWG_NAME_MAX + 1];
 
-	for (p = (const unsigned char *)name; *p; p++) {
-		if (*p < 0x20 || *p == 0x7f || *p == '\\')
-			printf("\\x%02x", *p);
-		else
-			putchar(*p);
-	}
+	fputs(text_escape(name, AWG_NAME_MAX, shown, sizeof(shown), TEXT_KEEP_8BIT), stdout);
 }
 
 static const char *time_text(int64_t t, char out[TIME_TEXT_MAX])

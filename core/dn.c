@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include "text.h"
+
 struct dn_parser {
 	const char *p, *end;
 	char *cn;
@@ -37,17 +39,6 @@ static bool is_alpha(char ch)
 static bool is_digit(char ch)
 {
 	return ch >= '0' && ch <= '9';
-}
-
-static int hex_val(char ch)
-{
-	if (is_digit(ch))
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
 }
 
 /* descr: a letter, then letters, digits and hyphens (RFC 4512 keystring). */
@@ -125,7 +116,7 @@ static bool parse_hexstring(struct dn_parser *d, bool is_cn)
 		return fail(d, "CN given as #hex (BER) is not accepted");
 	d->p++;
 	while (!at_separator(d)) {
-		if (d->end - d->p < 2 || hex_val(d->p[0]) < 0 || hex_val(d->p[1]) < 0)
+		if (d->end - d->p < 2 || text_hexval(d->p[0]) < 0 || text_hexval(d->p[1]) < 0)
 			return fail(d, "bad #hex value");
 		d->p += 2;
 		pairs++;
@@ -153,10 +144,10 @@ static bool parse_escape(struct dn_parser *d, bool is_cn)
 		return fail(d, "trailing backslash");
 	if (*d->p && strchr(",+\"\\#;<>= ", *d->p))
 		return put(d, is_cn, *d->p++);
-	hi = hex_val(*d->p);
+	hi = text_hexval(*d->p);
 	if (hi < 0)
 		return fail(d, "bad escape");
-	if (d->p + 1 == d->end || (lo = hex_val(d->p[1])) < 0)
+	if (d->p + 1 == d->end || (lo = text_hexval(d->p[1])) < 0)
 		return fail(d, "bad hex escape");
 	d->p += 2;
 	return put(d, is_cn, (char)(hi << 4 | lo));

@@ -11,6 +11,7 @@
 #include "identity.h"
 #include "request.h"
 #include "../core/dn.h"
+#include "../core/text.h"
 
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
@@ -27,17 +28,6 @@
 #define PEM_END	  "-----END CERTIFICATE-----"
 #define PEM_SPACE " \t\r\n"
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* %XX-decode text into out (at least len + 1 bytes); '+' stays '+', as
  * nginx escapes it and base64 needs it. */
 static bool unescape(const char *text, size_t len, char *out, size_t *out_len, const char **why)
@@ -50,8 +40,8 @@ static bool unescape(const char *text, size_t len, char *out, size_t *out_len, c
 			out[n++] = text[i];
 			continue;
 		}
-		if (i + 2 >= len || (hi = hexval(text[i + 1])) < 0 ||
-		    (lo = hexval(text[i + 2])) < 0) {
+		if (i + 2 >= len || (hi = text_hexval(text[i + 1])) < 0 ||
+		    (lo = text_hexval(text[i + 2])) < 0) {
 			*why = "client certificate has a bad %-escape";
 			return false;
 		}

@@ -5,6 +5,7 @@
 #include "handlers.h"
 #include "../core/addr.h"
 #include "../core/key.h"
+#include "../core/text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,16 +17,6 @@ static bool is_identity_param(const char *name)
 {
 	return !strcmp(name, "SSL_CLIENT_VERIFY") || !strcmp(name, "SSL_CLIENT_CERT") ||
 	       !strcmp(name, "SSL_CLIENT_S_DN");
-}
-
-/* Untrusted text for a log line: printable ASCII only, bounded. */
-static void clean(const char *in, char *out, size_t size)
-{
-	size_t i;
-
-	for (i = 0; in[i] && i + 1 < size; i++)
-		out[i] = (unsigned char)in[i] >= 0x20 && (unsigned char)in[i] < 0x7f ? in[i] : '?';
-	out[i] = '\0';
 }
 
 /* fmt appended to out[*n..size), cut at the end of out. */
@@ -55,7 +46,7 @@ static void log_fields(const struct request *r, const struct audit *a, char *out
 	size_t n = 0;
 
 	if (param_get(r->env, "REMOTE_ADDR", &addr))
-		clean(addr, remote, sizeof(remote));
+		text_escape(addr, strlen(addr), remote, sizeof(remote), 0);
 	append(out, size, &n, "cn=%s remote=%s", a->cn[0] ? a->cn : "-", remote);
 	if (a->name[0])
 		append(out, size, &n, " name=%s", a->name);
@@ -100,7 +91,7 @@ static void route(const struct auth *auth, struct trust *trust, struct helper *h
 	int err;
 
 	if (!params_unique(r->env, dup, sizeof(dup))) {
-		clean(dup, name, sizeof(name));
+		text_escape(dup, strlen(dup), name, sizeof(name), 0);
 		snprintf(reason, sizeof(reason), "parameter %s given twice", name);
 		response_text(out, is_identity_param(dup) ? 403 : 400,
 			      dup[0] ? reason : "too many parameters");

@@ -2,7 +2,6 @@
 #include "log.h"
 
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,30 +50,4 @@ void fatal(const char *fmt, ...)
 	log_line("", fmt, ap);
 	va_end(ap);
 	exit(1);
-}
-
-const char *log_escape(const char *in, size_t len, char *out, size_t outlen)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i, o = 0;
-
-	if (!outlen)
-		return out;
-	for (i = 0; i < len && in[i]; i++) {
-		unsigned char c = (unsigned char)in[i];
-		bool plain = c >= 0x20 && c < 0x7f && c != '\\' && c != '\'' && c != '"';
-
-		if (o + (plain ? 1 : 4) >= outlen)
-			break;
-		if (plain) {
-			out[o++] = (char)c;
-			continue;
-		}
-		out[o++] = '\\';
-		out[o++] = 'x';
-		out[o++] = hex[c >> 4];
-		out[o++] = hex[c & 15];
-	}
-	out[o] = '\0';
-	return out;
 }

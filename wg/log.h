@@ -5,7 +5,6 @@
 #ifndef AUTOWG_LOG_H
 #define AUTOWG_LOG_H
 
-#include <stddef.h>
 #include <stdnoreturn.h>
 
 #define LOG_LINE_MAX 1024 /* longer lines are cut */
@@ -15,8 +14,5 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Log and exit(1). */
 noreturn void fatal(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Untrusted bytes (up to a NUL or len) made printable: quotes, backslashes
- * and anything outside printable ASCII become \xNN; cut to fit out[outlen]. */
-const char *log_escape(const char *in, size_t len, char *out, size_t outlen);
 
 #endif

@@ -13,6 +13,7 @@
 #include "../core/dn.h"
 #include "../core/key.h"
 #include "../core/table.h"
+#include "../core/text.h"
 #include "fresh.h"
 #include "hindex.h"
 #include "log.h"
@@ -271,7 +272,7 @@ static void log_answer(const struct registry *r, const char *cn, const uint8_t k
 	char route[48] = "";
 
 	(void)r;
-	log_escape(cn, AWG_CN_MAX + 1, ecn, sizeof(ecn));
+	text_escape(cn, AWG_CN_MAX + 1, ecn, sizeof(ecn), 0);
 	key_format(key, k);
 	addr6_format(a->addr, addr);
 	if (fresh != FRESH_NONE)

@@ -16,6 +16,7 @@
 #include "../core/clock.h"
 #include "../core/key.h"
 #include "../core/proto.h"
+#include "../core/text.h"
 #include "log.h"
 #include "registry.h"
 
@@ -410,7 +411,7 @@ static bool ctl_allowed(struct server *s, struct server_conn *c, const void *buf
 		snprintf(p.reason, sizeof(p.reason), "%s", ctl_result_reason(CTL_DENIED));
 		reply(s, c, &p, sizeof(p));
 		memcpy(&m, buf, sizeof(m));
-		log_escape(m.name, sizeof(m.name), name, sizeof(name));
+		text_escape(m.name, sizeof(m.name), name, sizeof(name), 0);
 		snprintf(what, sizeof(what), "autowg-ctl %s '%s'",
 			 type == MSG_CTL_SHOW ? "show" : "remove", name);
 	}
@@ -452,7 +453,7 @@ static void log_remove(const struct server_conn *c, const char *name, const stru
 {
 	char ename[(AWG_NAME_MAX + 1) * 4], addr[AWG_ADDR_TEXT_MAX + 1], k[AWG_KEY_B64_LEN + 1];
 
-	log_escape(name, AWG_NAME_MAX + 1, ename, sizeof(ename));
+	text_escape(name, AWG_NAME_MAX + 1, ename, sizeof(ename), 0);
 	if (ret == -ENOENT) {
 		log_info("autowg-ctl remove '%s' (pid %ld uid %ld): no such device", ename,
 			 (long)c->pid, (long)c->uid);

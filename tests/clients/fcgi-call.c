@@ -49,6 +49,7 @@
 #include "../../core/clock.h"
 #include "../../core/key.h"
 #include "../../core/limits.h"
+#include "../../core/text.h"
 
 #define FCGI_VERSION_1	   1
 #define FCGI_BEGIN_REQUEST 1
@@ -297,17 +298,6 @@ out:
 	return ret;
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* \\ \n \t \xHH decoded in place; the decoded length. */
 static size_t unescape(char *s)
 {
@@ -324,7 +314,7 @@ static size_t unescape(char *s)
 		} else if (s[i + 1] == 't') {
 			s[o++] = '\t', i += 2;
 		} else if (s[i + 1] == 'x' && s[i + 2] && s[i + 3] &&
-			   (hi = hexval(s[i + 2])) >= 0 && (lo = hexval(s[i + 3])) >= 0) {
+			   (hi = text_hexval(s[i + 2])) >= 0 && (lo = text_hexval(s[i + 3])) >= 0) {
 			s[o++] = (char)(hi << 4 | lo), i += 4;
 		} else {
 			s[o++] = s[i + 1], i += 2; /* \\, or not an escape */
