@@ -198,7 +198,7 @@ static void conn_open(struct conn *c)
 	struct msg_hello hello;
 	int tfd = -1, err;
 
-	if (strlen(c->path) >= sizeof(sa.sun_path) || !c->path[0])
+	if (strlen(c->path) > AWG_SOCKET_PATH_MAX || !c->path[0])
 		bad_usage("--socket: not a socket path: ", c->path);
 	memcpy(sa.sun_path, c->path, strlen(c->path));
 	/* non-blocking: a unix connect waits on a full backlog (a stuck helper) */

@@ -18,6 +18,7 @@
 #define AWG_ADDR_TEXT_MAX	45		   /* INET6_ADDRSTRLEN - 1 */
 #define AWG_PREFIX_TEXT_MAX	(AWG_ADDR_TEXT_MAX + 4)
 #define AWG_IFNAME_MAX		15	/* IFNAMSIZ - 1 */
+#define AWG_SOCKET_PATH_MAX	107	/* sizeof(sockaddr_un.sun_path) - 1 (core/proto.c) */
 #define AWG_BODY_MAX		1024	/* POST body accepted by the responder */
 #define AWG_MAX_PEERS_LIMIT	1000000 /* upper bound for --max-peers */
 #define AWG_MAX_PEERS_DEFAULT	100000

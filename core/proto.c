@@ -2,6 +2,10 @@
 #include "proto.h"
 
 #include <string.h>
+#include <sys/un.h>
+
+_Static_assert(sizeof(((struct sockaddr_un *)0)->sun_path) == AWG_SOCKET_PATH_MAX + 1,
+	       "AWG_SOCKET_PATH_MAX is what a unix socket address holds");
 
 static const struct {
 	int status;

@@ -11,7 +11,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/un.h>
 #include "../core/proto.h"
 #include "../core/table.h"
 
@@ -19,7 +18,7 @@
 #define HELPER_TABLE_MAX  (table_size(AWG_MAX_PEERS_LIMIT)) /* biggest mapping accepted */
 
 struct helper {
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char path[AWG_SOCKET_PATH_MAX + 1];
 	int fd; /* -1 when not connected */
 	const void *table;
 	size_t table_size;

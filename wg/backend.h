@@ -14,12 +14,9 @@
 #define WG_DUMP_PEERS_MAX (2 * AWG_MAX_PEERS_LIMIT)
 #define WG_DUMP_IPS_MAX	  (8 * AWG_MAX_PEERS_LIMIT) /* allowed IPs, whole device */
 
-/* sizeof(sockaddr_un.sun_path) - 1: a longer socket path cannot be used. */
-#define WG_SOCKET_PATH_MAX 107
-
 /* <wg_socket_dir()>/<ifname>.sock into out. 0, -EINVAL for a bad name,
  * -ENAMETOOLONG when it does not fit a unix socket address. */
-int wg_socket_path(const char *ifname, char out[WG_SOCKET_PATH_MAX + 1]);
+int wg_socket_path(const char *ifname, char out[AWG_SOCKET_PATH_MAX + 1]);
 
 /* A Linux interface name: 1..AWG_IFNAME_MAX bytes, no '/', not "." or "..",
  * no whitespace. Checked before it becomes part of a path or a message. */

@@ -19,7 +19,7 @@
 
 static void iface_identity(const struct helper *h, struct iface_id *id)
 {
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path) + AWG_IFNAME_MAX + 8];
+	char path[AWG_SOCKET_PATH_MAX + 1];
 	struct stat st;
 
 	memset(id, 0, sizeof(*id));

@@ -119,7 +119,7 @@ int server_listen(struct server *s, const char *path, bool has_gid, gid_t gid, c
 	s->fd = -1;
 	for (i = 0; i < SERVER_CONN_MAX; i++)
 		s->conn[i].fd = -1;
-	if (strlen(path) >= sizeof(sa.sun_path) || strlen(path) >= sizeof(s->path))
+	if (strlen(path) > AWG_SOCKET_PATH_MAX)
 		return *why = "socket path too long", -ENAMETOOLONG;
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	s->has_gid = has_gid;

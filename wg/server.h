@@ -26,7 +26,7 @@ struct server_conn {
 };
 
 struct server {
-	char path[108];
+	char path[AWG_SOCKET_PATH_MAX + 1];
 	int fd;
 	bool has_gid;
 	gid_t gid;

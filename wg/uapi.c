@@ -160,7 +160,7 @@ fail:
  * sure; instead of socket+connect+close either way. */
 static struct uapi_conn *conn_reuse(const char *ifname, bool verify)
 {
-	char path[WG_SOCKET_PATH_MAX + 1];
+	char path[AWG_SOCKET_PATH_MAX + 1];
 	int64_t now = clock_coarse_ms();
 	struct stat st;
 
@@ -480,7 +480,7 @@ static int uapi_request(const char *ifname, const char *req, size_t len, struct 
  * changed": the caller reads the device.
  */
 #define WG_UAPI_PROC_UNIX "/proc/net/unix"
-#define WG_UAPI_UNIX_LINE (WG_SOCKET_PATH_MAX + 96)
+#define WG_UAPI_UNIX_LINE (AWG_SOCKET_PATH_MAX + 96)
 #define SS_UNCONNECTED_	  1 /* /proc/net/unix "St" of a listener; 2 to 4: a connection */
 static struct {
 	char ifname[AWG_IFNAME_MAX + 1];
@@ -496,18 +496,23 @@ static struct {
  * namespace's list (nothing can be told). */
 static long served_connections(const char *path)
 {
-	char line[WG_UAPI_UNIX_LINE], p[WG_SOCKET_PATH_MAX + 2];
+	char line[WG_UAPI_UNIX_LINE];
 	bool listener = false;
 	unsigned st;
 	long n = 0;
+	int at;
 	FILE *f = fopen(WG_UAPI_PROC_UNIX, "re");
 
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		/* Num RefCount Protocol Flags Type St Inode Path */
-		if (sscanf(line, "%*s %*x %*x %*x %*x %x %*u %108s", &st, p) != 2 ||
-		    strcmp(p, path))
+		/* Num RefCount Protocol Flags Type St Inode Path: the path is
+		 * the rest of the line, from line + at */
+		at = 0;
+		if (sscanf(line, "%*s %*x %*x %*x %*x %x %*u %n", &st, &at) != 1 || !at)
+			continue;
+		line[strcspn(line, "\n")] = '\0';
+		if (strcmp(line + at, path))
 			continue;
 		listener |= st == SS_UNCONNECTED_;
 		n += st != SS_UNCONNECTED_;
@@ -529,7 +534,7 @@ static bool atime_zero(const char *path)
  * our own connect(), made with atime 0. */
 static bool watch_begin(const char *ifname)
 {
-	char path[WG_SOCKET_PATH_MAX + 1];
+	char path[AWG_SOCKET_PATH_MAX + 1];
 	bool fresh = false;
 	struct uapi_conn *c;
 	struct stat st;
@@ -559,7 +564,7 @@ static bool watch_begin(const char *ifname)
 
 static int uapi_unchanged(const char *ifname, uint64_t gen)
 {
-	char path[WG_SOCKET_PATH_MAX + 1];
+	char path[AWG_SOCKET_PATH_MAX + 1];
 	struct stat st;
 
 	if (!gen || gen != watch.clean_gen || strcmp(ifname, watch.ifname) ||

@@ -35,14 +35,14 @@ bool wg_ifname_ok(const char *ifname)
 	return true;
 }
 
-int wg_socket_path(const char *ifname, char out[WG_SOCKET_PATH_MAX + 1])
+int wg_socket_path(const char *ifname, char out[AWG_SOCKET_PATH_MAX + 1])
 {
 	int n;
 
 	if (!wg_ifname_ok(ifname))
 		return -EINVAL;
-	n = snprintf(out, WG_SOCKET_PATH_MAX + 1, "%s/%s.sock", wg_socket_dir(), ifname);
-	if (n < 0 || n > WG_SOCKET_PATH_MAX)
+	n = snprintf(out, AWG_SOCKET_PATH_MAX + 1, "%s/%s.sock", wg_socket_dir(), ifname);
+	if (n < 0 || n > AWG_SOCKET_PATH_MAX)
 		return -ENAMETOOLONG;
 	return 0;
 }
@@ -51,7 +51,7 @@ int wg_socket_path(const char *ifname, char out[WG_SOCKET_PATH_MAX + 1])
  * owns it, whatever the kernel has. */
 static bool userspace_socket_exists(const char *ifname)
 {
-	char path[WG_SOCKET_PATH_MAX + 1];
+	char path[AWG_SOCKET_PATH_MAX + 1];
 	struct stat st;
 
 	if (wg_socket_path(ifname, path) < 0)

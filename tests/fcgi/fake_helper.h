@@ -37,7 +37,7 @@ enum fake_mode {
 };
 
 struct fake_helper {
-	char dir[64], path[108];
+	char dir[64], path[AWG_SOCKET_PATH_MAX + 1];
 	int listen_fd, memfd, unsealed_fd;
 	void *table;
 	size_t size;
