@@ -9,17 +9,26 @@
  * (SCM_RIGHTS); after that the responder sends requests and reads one reply
  * for each, in order. A packet of the wrong length or type, a reserved field
  * that is not zero, or a string that is not NUL-terminated and zero-padded
- * ends the connection.
+ * ends the connection. Every message's size is asserted below: a change of
+ * one is a change of PROTO_VERSION.
  */
 #ifndef AUTOWG_PROTO_H
 #define AUTOWG_PROTO_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "limits.h"
 
 #define PROTO_VERSION	      3
 #define HELPER_SOCKET_DEFAULT "/run/autowg/helper.sock"
 #define AWG_REASON_MAX	      127
+/* The buffer a request or a responder's reply is read into: larger than
+ * each, so that a packet that does not fit shows as too long. */
+#define PROTO_FRAME_MAX 512
+/* The one larger message, MSG_CTL_LIST_REPLY (autowg-ctl reads it alone),
+ * fits in this; far below a unix socket's send buffer. */
+#define PROTO_LIST_FRAME_MAX 16384
 
 /*
  * Registration outcomes: X(id, HTTP status, short name for logs and metrics, one-line reason). The
@@ -74,6 +83,7 @@ struct msg_hello {
 	uint32_t version;    /* PROTO_VERSION */
 	uint64_t table_size; /* bytes to map read-only from the attached fd */
 };
+_Static_assert(sizeof(struct msg_hello) == 16, "msg_hello: 16 bytes");
 
 struct msg_register {
 	uint32_t type;		 /* MSG_REGISTER */
@@ -81,6 +91,7 @@ struct msg_register {
 	char cn[AWG_CN_MAX + 1]; /* the certificate's CN, NUL-terminated, zero-padded */
 	uint8_t key[AWG_KEY_LEN];
 };
+_Static_assert(sizeof(struct msg_register) == 296, "msg_register: 296 bytes");
 
 /* msg_register_reply.flags */
 #define REPLY_HAS_OLD_KEY 1u /* old_key holds the key this registration replaced */
@@ -95,16 +106,19 @@ struct msg_register_reply {
 	uint32_t flags;			 /* REPLY_HAS_*; other bits 0 */
 	uint8_t old_key[AWG_KEY_LEN];	 /* with REPLY_HAS_OLD_KEY, else zeros (the audit line) */
 };
+_Static_assert(sizeof(struct msg_register_reply) == 256, "msg_register_reply: 256 bytes");
 
 struct msg_refresh {
 	uint32_t type;	   /* MSG_REFRESH */
 	uint32_t reserved; /* 0 */
 };
+_Static_assert(sizeof(struct msg_refresh) == 8, "msg_refresh: 8 bytes");
 
 struct msg_refresh_reply {
 	uint32_t type;	 /* MSG_REFRESH_REPLY */
 	uint32_t result; /* REG_OK or REG_UNAVAILABLE */
 };
+_Static_assert(sizeof(struct msg_refresh_reply) == 8, "msg_refresh_reply: 8 bytes");
 
 /* autowg-ctl outcomes: X(id, short name for logs, one-line reason). */
 #define CTL_RESULTS(X)                                                                             \
@@ -138,11 +152,13 @@ struct ctl_peer {
 	uint64_t tx_bytes;
 	uint64_t key_changes; /* times this name's key was replaced */
 };
+_Static_assert(sizeof(struct ctl_peer) == 152, "ctl_peer: 152 bytes");
 
 struct msg_ctl_list {
 	uint32_t type;	 /* MSG_CTL_LIST */
 	uint32_t cursor; /* 0 for the first page, then the last reply's next */
 };
+_Static_assert(sizeof(struct msg_ctl_list) == 8, "msg_ctl_list: 8 bytes");
 
 struct msg_ctl_list_reply {
 	uint32_t type;	 /* MSG_CTL_LIST_REPLY */
@@ -151,6 +167,8 @@ struct msg_ctl_list_reply {
 	uint32_t next;	 /* cursor of the next page; 0 when this was the last */
 	struct ctl_peer peer[CTL_LIST_PAGE];
 };
+_Static_assert(sizeof(struct msg_ctl_list_reply) == 16 + CTL_LIST_PAGE * 152,
+	       "msg_ctl_list_reply: 9744 bytes");
 
 /* MSG_CTL_SHOW and MSG_CTL_REMOVE. */
 struct msg_ctl_name {
@@ -158,6 +176,7 @@ struct msg_ctl_name {
 	uint32_t reserved;	     /* 0 */
 	char name[AWG_NAME_MAX + 1]; /* the device name, NUL-terminated, zero-padded */
 };
+_Static_assert(sizeof(struct msg_ctl_name) == 72, "msg_ctl_name: 72 bytes");
 
 struct msg_ctl_peer_reply {
 	uint32_t type;			 /* MSG_CTL_PEER_REPLY */
@@ -165,10 +184,23 @@ struct msg_ctl_peer_reply {
 	struct ctl_peer peer;		 /* CTL_OK: the device (for a remove, as it was) */
 	char reason[AWG_REASON_MAX + 1]; /* one line, NUL-terminated */
 };
+_Static_assert(sizeof(struct msg_ctl_peer_reply) == 288, "msg_ctl_peer_reply: 288 bytes");
+
+/* What the frame buffers hold: every message but one in PROTO_FRAME_MAX,
+ * with room to tell a longer packet; the list reply in PROTO_LIST_FRAME_MAX. */
+_Static_assert(sizeof(struct msg_hello) < PROTO_FRAME_MAX &&
+		   sizeof(struct msg_register) < PROTO_FRAME_MAX &&
+		   sizeof(struct msg_register_reply) < PROTO_FRAME_MAX &&
+		   sizeof(struct msg_refresh) < PROTO_FRAME_MAX &&
+		   sizeof(struct msg_refresh_reply) < PROTO_FRAME_MAX &&
+		   sizeof(struct msg_ctl_list) < PROTO_FRAME_MAX &&
+		   sizeof(struct msg_ctl_name) < PROTO_FRAME_MAX &&
+		   sizeof(struct msg_ctl_peer_reply) < PROTO_FRAME_MAX,
+	       "every message but the list reply fits a PROTO_FRAME_MAX buffer");
+_Static_assert(sizeof(struct msg_ctl_list_reply) < PROTO_LIST_FRAME_MAX,
+	       "the list reply fits a PROTO_LIST_FRAME_MAX buffer");
 
 /* A fixed string field is valid when it holds a NUL and only zeros after it. */
-#include <stdbool.h>
-#include <stddef.h>
 bool proto_string_ok(const char *field, size_t size);
 
 #endif

@@ -22,17 +22,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FRAME_MAX 512 /* bigger than every message; a longer packet is refused */
-#define FDS_MAX	  8   /* room to see (and close) descriptors nobody asked for */
+#define FDS_MAX 8 /* room to see (and close) descriptors nobody asked for */
 /* A connection the helper answered on this recently is taken as alive
  * without a poll(): under load every request saves a system call, and a
  * helper that died since shows as a failed send, retried on a new
  * connection (call()). Only what reads the table without asking the
  * helper can see a dead helper's table, for at most this long. */
 #define HELPER_RECHECK_MS 100
-
-_Static_assert(sizeof(struct msg_register_reply) < FRAME_MAX, "FRAME_MAX too small");
-_Static_assert(sizeof(struct msg_hello) < FRAME_MAX, "FRAME_MAX too small");
 
 const char *helper_socket_path(const char *flag)
 {
@@ -136,7 +132,7 @@ static int recv_frame(struct helper *h, void *out, size_t len, int *fd_out)
 		char buf[CMSG_SPACE(sizeof(int) * FDS_MAX)];
 		struct cmsghdr align;
 	} ctl;
-	unsigned char raw[FRAME_MAX];
+	unsigned char raw[PROTO_FRAME_MAX];
 	struct iovec iov = {.iov_base = raw, .iov_len = sizeof(raw)};
 	struct msghdr msg = {0};
 	struct cmsghdr *c;

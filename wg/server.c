@@ -20,11 +20,6 @@
 #include "log.h"
 #include "registry.h"
 
-/* Larger than any request, so an oversized packet shows as too long. */
-#define REQ_BUF_SIZE (sizeof(struct msg_register) + 64)
-_Static_assert(sizeof(struct msg_ctl_name) < REQ_BUF_SIZE, "REQ_BUF_SIZE too small");
-_Static_assert(sizeof(struct msg_ctl_list) < REQ_BUF_SIZE, "REQ_BUF_SIZE too small");
-
 /* Connection events are logged, but a flood must not turn into a log flood:
  * SERVER_LOG_PER_SEC lines a second, then one line with the count. */
 static void conn_log_flush(struct server *s)
@@ -307,17 +302,9 @@ static void reply(struct server *s, struct server_conn *c, const void *m, size_t
 		drop(s, c, errno == EAGAIN ? "it does not read its replies" : strerror(errno));
 }
 
-/* The MSG_REGISTERs of one turn of the loop, answered together after one
- * registry_register_many(): a fleet re-registering at once costs the
- * interface one transaction per turn instead of one per device. */
-struct reg_batch {
-	size_t n;
-	struct server_conn *conn[REGISTRY_GROUP_MAX];
-	struct msg_register msg[REGISTRY_GROUP_MAX];
-};
-
-static void batch_run(struct server *s, struct helper *h, struct reg_batch *b)
+static void batch_run(struct server *s, struct helper *h)
 {
+	struct reg_batch *b = &s->batch;
 	struct reg_request q[REGISTRY_GROUP_MAX];
 	struct reg_answer a[REGISTRY_GROUP_MAX];
 	struct msg_register_reply r;
@@ -346,9 +333,9 @@ static void batch_run(struct server *s, struct helper *h, struct reg_batch *b)
 	b->n = 0;
 }
 
-static void do_register(struct server *s, struct server_conn *c, struct helper *h,
-			struct reg_batch *b, const void *buf)
+static void do_register(struct server *s, struct server_conn *c, struct helper *h, const void *buf)
 {
+	struct reg_batch *b = &s->batch;
 	struct msg_register *m = &b->msg[b->n];
 
 	memcpy(m, buf, sizeof(*m));
@@ -358,7 +345,7 @@ static void do_register(struct server *s, struct server_conn *c, struct helper *
 		return drop(s, c, "MSG_REGISTER with a CN not NUL-terminated and zero-padded");
 	b->conn[b->n++] = c;
 	if (b->n == REGISTRY_GROUP_MAX)
-		batch_run(s, h, b);
+		batch_run(s, h);
 }
 
 static void do_refresh(struct server *s, struct server_conn *c, struct helper *h, const void *buf)
@@ -472,8 +459,7 @@ static void log_remove(const struct server_conn *c, const char *name, const stru
 
 /* MSG_CTL_SHOW and MSG_CTL_REMOVE. The registrations waiting in the batch
  * are applied first: everything that arrived before is done before. */
-static void do_ctl_name(struct server *s, struct server_conn *c, struct helper *h,
-			struct reg_batch *b, const void *buf)
+static void do_ctl_name(struct server *s, struct server_conn *c, struct helper *h, const void *buf)
 {
 	struct msg_ctl_peer_reply r;
 	struct msg_ctl_name m;
@@ -488,7 +474,7 @@ static void do_ctl_name(struct server *s, struct server_conn *c, struct helper *
 		return drop(s, c, "MSG_CTL request with a non-zero reserved field");
 	if (!proto_string_ok(m.name, sizeof(m.name)))
 		return drop(s, c, "MSG_CTL request with a name not NUL-terminated and zero-padded");
-	batch_run(s, h, b);
+	batch_run(s, h);
 	memset(&e, 0, sizeof(e));
 	if (m.type == MSG_CTL_SHOW) {
 		helper_refresh(h);
@@ -511,16 +497,31 @@ static void do_ctl_name(struct server *s, struct server_conn *c, struct helper *
 	reply(s, c, &r, sizeof(r));
 }
 
+/* The requests: each type's exact size and its handler, which gets the
+ * packet (that many bytes) and checks its fields. */
+static const struct {
+	uint32_t type;
+	size_t size;
+	void (*serve)(struct server *s, struct server_conn *c, struct helper *h, const void *buf);
+} requests[] = {
+    {MSG_REGISTER, sizeof(struct msg_register), do_register},
+    {MSG_REFRESH, sizeof(struct msg_refresh), do_refresh},
+    {MSG_CTL_LIST, sizeof(struct msg_ctl_list), do_ctl_list},
+    {MSG_CTL_SHOW, sizeof(struct msg_ctl_name), do_ctl_name},
+    {MSG_CTL_REMOVE, sizeof(struct msg_ctl_name), do_ctl_name},
+};
+
+#define N_REQUESTS (sizeof(requests) / sizeof(requests[0]))
+
 /* One packet from c: exactly one request, or the connection goes. */
-static void serve_one(struct server *s, struct server_conn *c, struct helper *h,
-		      struct reg_batch *b)
+static void serve_one(struct server *s, struct server_conn *c, struct helper *h)
 {
 	union {
 		uint32_t type;
-		unsigned char b[REQ_BUF_SIZE];
+		unsigned char b[PROTO_FRAME_MAX];
 	} u;
 	char what[96];
-	size_t want;
+	size_t i;
 	ssize_t n;
 
 	n = recv(c->fd, &u, sizeof(u), MSG_DONTWAIT | MSG_TRUNC);
@@ -536,37 +537,18 @@ static void serve_one(struct server *s, struct server_conn *c, struct helper *h,
 		snprintf(what, sizeof(what), "short packet (%zd bytes)", n);
 		return drop(s, c, what);
 	}
-	switch (u.type) {
-	case MSG_REGISTER:
-		want = sizeof(struct msg_register);
-		break;
-	case MSG_REFRESH:
-		want = sizeof(struct msg_refresh);
-		break;
-	case MSG_CTL_LIST:
-		want = sizeof(struct msg_ctl_list);
-		break;
-	case MSG_CTL_SHOW:
-	case MSG_CTL_REMOVE:
-		want = sizeof(struct msg_ctl_name);
-		break;
-	default:
+	for (i = 0; i < N_REQUESTS && requests[i].type != u.type; i++)
+		;
+	if (i == N_REQUESTS) {
 		snprintf(what, sizeof(what), "unknown message type %u (%zd bytes)", u.type, n);
 		return drop(s, c, what);
 	}
-	if ((size_t)n != want) {
+	if ((size_t)n != requests[i].size) {
 		snprintf(what, sizeof(what), "message type %u of %zd bytes, want %zu", u.type, n,
-			 want);
+			 requests[i].size);
 		return drop(s, c, what);
 	}
-	if (u.type == MSG_REGISTER)
-		do_register(s, c, h, b, u.b);
-	else if (u.type == MSG_REFRESH)
-		do_refresh(s, c, h, u.b);
-	else if (u.type == MSG_CTL_LIST)
-		do_ctl_list(s, c, h, u.b);
-	else
-		do_ctl_name(s, c, h, b, u.b);
+	requests[i].serve(s, c, h, u.b);
 }
 
 /* pfd[] before the connections: the listener, then route notifications. */
@@ -578,7 +560,6 @@ void server_run(struct server *s, struct helper *h, volatile sig_atomic_t *stop)
 {
 	static struct pollfd pfd[SERVER_CONN_MAX + PFD_CONNS];
 	static struct server_conn *who[SERVER_CONN_MAX + PFD_CONNS];
-	static struct reg_batch batch;
 	size_t i, n;
 	int k, err;
 
@@ -613,11 +594,11 @@ void server_run(struct server *s, struct helper *h, volatile sig_atomic_t *stop)
 			if (who[i]->fd != pfd[i].fd)
 				continue; /* evicted during this turn */
 			if (pfd[i].revents & POLLIN)
-				serve_one(s, who[i], h, &batch);
+				serve_one(s, who[i], h);
 			else if (pfd[i].revents & (POLLHUP | POLLERR | POLLNVAL))
 				conn_close(who[i]);
 		}
-		batch_run(s, h, &batch);
+		batch_run(s, h);
 		if (pfd[PFD_LISTEN].revents & POLLIN)
 			for (k = 0; k < SERVER_ACCEPT_BURST && accept_one(s, h); k++)
 				;

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "../core/proto.h"
 #include "helper.h"
 
 #define SERVER_CONN_MAX	    1024 /* concurrent responder connections */
@@ -25,6 +26,15 @@ struct server_conn {
 	int64_t active_ms; /* last accept or request, monotonic */
 };
 
+/* The MSG_REGISTERs of one turn of the loop, answered together after one
+ * registry_register_many(): a fleet re-registering at once costs the
+ * interface one transaction per turn instead of one per device. */
+struct reg_batch {
+	size_t n;
+	struct server_conn *conn[REGISTRY_GROUP_MAX];
+	struct msg_register msg[REGISTRY_GROUP_MAX];
+};
+
 struct server {
 	char path[AWG_SOCKET_PATH_MAX + 1];
 	int fd;
@@ -35,6 +45,7 @@ struct server {
 	struct server_conn conn[SERVER_CONN_MAX];
 	int64_t log_second;
 	unsigned log_lines, log_dropped;
+	struct reg_batch batch; /* this turn's registrations */
 };
 
 /* Bind and listen at path (its directory must exist; a stale socket there is

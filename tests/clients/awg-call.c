@@ -34,8 +34,8 @@
 #include "../../core/proto.h"
 #include "../../core/table.h"
 
-#define RAW_MAX	      16384 /* bytes in one raw packet (a MSG_CTL_LIST_REPLY is 9744) */
-#define REPLY_WAIT_MS 3000  /* how long raw waits to see a reply or a close */
+#define RAW_MAX	      PROTO_LIST_FRAME_MAX /* bytes in one raw packet: a list reply fits */
+#define REPLY_WAIT_MS 3000		   /* how long raw waits to see a reply or a close */
 #define FLOOD_MAX     100000
 #define BENCH_MAX     1000000
 #define FILL_CONNS    64 /* a loop turn's batch of the helper (REGISTRY_GROUP_MAX) */

@@ -30,7 +30,7 @@
 
 #define CAPACITY    8  /* small: a full table and conflicts are reachable */
 #define PACKETS_MAX 64 /* per input */
-#define RAW_MAX	    (REQ_BUF_SIZE + 64)
+#define RAW_MAX	    (PROTO_FRAME_MAX + 64)
 #define POOL	    "fde3:25fb:7f6c:1::/64"
 
 /* Flags byte. */
@@ -41,7 +41,6 @@
 #define F_NOT_ROOT   16u /* the connection's uid is not 0: ctl requests are refused */
 
 static struct server srv;
-static struct reg_batch batch;
 static int apply_fail;
 
 static int fake_get(const char *ifname, struct wg_device **out)
@@ -375,7 +374,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	apply_fail = flags & F_APPLY_FAIL ? -EIO : 0;
 
 	memset(&srv, 0, sizeof(srv));
-	memset(&batch, 0, sizeof(batch));
 	srv.fd = -1;
 	for (i = 0; i < SERVER_CONN_MAX; i++)
 		srv.conn[i].fd = -1;
@@ -390,8 +388,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		open_fd = srv.conn[0].fd;
 		memcpy(before, table, tsize);
-		serve_one(&srv, &srv.conn[0], &h, &batch);
-		batch_run(&srv, &h, &batch); /* the end of the loop's turn */
+		serve_one(&srv, &srv.conn[0], &h);
+		batch_run(&srv, &h); /* the end of the loop's turn */
 		if (!well_formed(pkt, n)) {
 			FUZZ_CHECK(srv.conn[0].fd < 0,
 				   "malformed packet of %zu bytes kept the connection", n);
