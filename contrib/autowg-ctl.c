@@ -34,7 +34,6 @@
 /* Per request: a list's first page and a show wait for the helper to read
  * the interface's stats, a remove for the interface to apply it. */
 #define CTL_TIMEOUT_MS 10000
-#define FDS_MAX	       8 /* room to see (and close) descriptors nobody asked for */
 #define TIME_TEXT_MAX  32
 
 static const char usage_text[] =
@@ -121,15 +120,13 @@ static int wait_in(int fd, int64_t deadline)
 static int recv_exact(struct conn *c, void *out, size_t len, int *fd_out)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int) * FDS_MAX)];
+		char buf[CMSG_SPACE(sizeof(int) * PROTO_FDS_MAX)];
 		struct cmsghdr align;
 	} ctl;
 	struct iovec iov = {.iov_base = out, .iov_len = len};
 	struct msghdr msg;
-	struct cmsghdr *cm;
-	int fds[FDS_MAX], err;
-	size_t nfds = 0, k, m;
-	bool other = false;
+	int fds[PROTO_FDS_MAX], err;
+	size_t nfds;
 	ssize_t n;
 
 	if ((err = wait_in(c->fd, clock_ms() + CTL_TIMEOUT_MS)))
@@ -144,17 +141,7 @@ static int recv_exact(struct conn *c, void *out, size_t len, int *fd_out)
 		return -errno;
 	if (n == 0)
 		return -ECONNRESET;
-	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS) {
-			other = true;
-			continue;
-		}
-		m = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (k = 0; k < m && nfds < FDS_MAX; k++)
-			memcpy(&fds[nfds++], CMSG_DATA(cm) + k * sizeof(int), sizeof(int));
-	}
-	if ((size_t)n != len || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || other ||
-	    nfds != (fd_out ? 1u : 0u)) {
+	if (proto_frame_check(&msg, (size_t)n, len, fd_out ? 1 : 0, fds, &nfds)) {
 		while (nfds)
 			close(fds[--nfds]);
 		return -EPROTO;

@@ -203,4 +203,16 @@ _Static_assert(sizeof(struct msg_ctl_list_reply) < PROTO_LIST_FRAME_MAX,
 /* A fixed string field is valid when it holds a NUL and only zeros after it. */
 bool proto_string_ok(const char *field, size_t size);
 
+/* Descriptors a reader makes room for in its control data: any beyond the
+ * one a hello carries are seen, closed and refused, never left open. */
+#define PROTO_FDS_MAX 8
+struct msghdr;
+/* After recvmsg() returned n > 0 bytes into msg (control data room for
+ * PROTO_FDS_MAX descriptors): the descriptors that came into fds, *nfds of
+ * them; 0 when the packet is exactly len bytes, nothing was cut, and
+ * exactly want_fds descriptors and nothing else came with it, else -EPROTO.
+ * The caller closes what it does not keep. Reads msg only. */
+int proto_frame_check(struct msghdr *msg, size_t n, size_t len, size_t want_fds,
+		      int fds[PROTO_FDS_MAX], size_t *nfds);
+
 #endif

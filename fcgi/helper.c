@@ -22,7 +22,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define FDS_MAX 8 /* room to see (and close) descriptors nobody asked for */
 /* A connection the helper answered on this recently is taken as alive
  * without a poll(): under load every request saves a system call, and a
  * helper that died since shows as a failed send, retried on a new
@@ -129,16 +128,14 @@ static void close_fds(int *fds, size_t n)
 static int recv_frame(struct helper *h, void *out, size_t len, int *fd_out)
 {
 	union {
-		char buf[CMSG_SPACE(sizeof(int) * FDS_MAX)];
+		char buf[CMSG_SPACE(sizeof(int) * PROTO_FDS_MAX)];
 		struct cmsghdr align;
 	} ctl;
 	unsigned char raw[PROTO_FRAME_MAX];
 	struct iovec iov = {.iov_base = raw, .iov_len = sizeof(raw)};
 	struct msghdr msg = {0};
-	struct cmsghdr *c;
-	int fds[FDS_MAX], err;
-	size_t nfds = 0, k, m;
-	bool other = false;
+	int fds[PROTO_FDS_MAX], err;
+	size_t nfds;
 	ssize_t n;
 
 	/* A reply is never there yet right after the request: wait first. */
@@ -157,17 +154,7 @@ static int recv_frame(struct helper *h, void *out, size_t len, int *fd_out)
 	}
 	if (n == 0)
 		return -ECONNRESET; /* the helper closed the connection */
-	for (c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) {
-			other = true;
-			continue;
-		}
-		m = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		for (k = 0; k < m && nfds < FDS_MAX; k++)
-			memcpy(&fds[nfds++], CMSG_DATA(c) + k * sizeof(int), sizeof(int));
-	}
-	if ((size_t)n != len || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) || other ||
-	    nfds != (fd_out ? 1u : 0u)) {
+	if (proto_frame_check(&msg, (size_t)n, len, fd_out ? 1 : 0, fds, &nfds)) {
 		close_fds(fds, nfds);
 		return -EPROTO;
 	}

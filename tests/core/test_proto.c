@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include "../unit.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "../../core/proto.h"
 
@@ -137,6 +141,84 @@ static void ctl_messages(void **state)
 	assert_string_equal(ctl_result_name(CTL_DENIED), "denied");
 }
 
+/* A packet of len bytes with nfds copies of /dev/null's descriptor sent
+ * over a SOCK_SEQPACKET pair, received into room bytes as the readers do;
+ * proto_frame_check asked for want bytes and want_fds descriptors. */
+static int frame(size_t len, size_t nfds, size_t room, size_t want, size_t want_fds,
+		 size_t *got_fds)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * PROTO_FDS_MAX)];
+		struct cmsghdr align;
+	} out, in;
+	unsigned char pkt[PROTO_FRAME_MAX] = {0}, raw[PROTO_FRAME_MAX];
+	struct iovec iov = {.iov_base = pkt, .iov_len = len};
+	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	int sv[2], fds[PROTO_FDS_MAX], null = open("/dev/null", O_RDONLY | O_CLOEXEC), ret;
+	struct cmsghdr *cm;
+	size_t i;
+	ssize_t n;
+
+	assert_true(null >= 0 && len <= sizeof(pkt) && room <= sizeof(raw));
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+	if (nfds) {
+		memset(&out, 0, sizeof(out));
+		msg.msg_control = out.buf;
+		msg.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		for (i = 0; i < nfds; i++)
+			memcpy(CMSG_DATA(cm) + i * sizeof(int), &null, sizeof(int));
+	}
+	assert_int_equal(sendmsg(sv[0], &msg, 0), (ssize_t)len);
+	iov = (struct iovec){.iov_base = raw, .iov_len = room};
+	msg = (struct msghdr){.msg_iov = &iov, .msg_iovlen = 1};
+	msg.msg_control = in.buf;
+	msg.msg_controllen = sizeof(in.buf);
+	n = recvmsg(sv[1], &msg, MSG_TRUNC | MSG_CMSG_CLOEXEC);
+	assert_true(n > 0);
+	ret = proto_frame_check(&msg, (size_t)n, want, want_fds, fds, got_fds);
+	for (i = 0; i < *got_fds; i++)
+		close(fds[i]);
+	close(sv[0]);
+	close(sv[1]);
+	close(null);
+	return ret;
+}
+
+static void frame_exact(void **state)
+{
+	size_t nfds;
+
+	assert_int_equal(frame(16, 1, 512, 16, 1, &nfds), 0);
+	assert_int_equal(nfds, 1);
+	assert_int_equal(frame(256, 0, 512, 256, 0, &nfds), 0);
+	assert_int_equal(nfds, 0);
+}
+
+static void frame_wrong_length(void **state)
+{
+	size_t nfds;
+
+	assert_int_equal(frame(255, 0, 512, 256, 0, &nfds), -EPROTO);
+	assert_int_equal(frame(257, 0, 512, 256, 0, &nfds), -EPROTO);
+	/* longer than the buffer: cut (MSG_TRUNC), even though n says len */
+	assert_int_equal(frame(300, 0, 256, 300, 0, &nfds), -EPROTO);
+}
+
+static void frame_wrong_descriptors(void **state)
+{
+	size_t nfds;
+
+	assert_int_equal(frame(16, 0, 512, 16, 1, &nfds), -EPROTO);
+	assert_int_equal(frame(16, 2, 512, 16, 1, &nfds), -EPROTO);
+	assert_int_equal(nfds, 2); /* both seen, so the caller closes both */
+	assert_int_equal(frame(256, 1, 512, 256, 0, &nfds), -EPROTO);
+	assert_int_equal(nfds, 1);
+}
+
 int main(void)
 {
 	static const struct CMUnitTest tests[] = {
@@ -149,6 +231,11 @@ int main(void)
 	    T("proto: bytes after the NUL must be zero", string_garbage_after_nul),
 	    T("proto: every message starts with its type", message_sizes),
 	    T("proto: ctl messages have fixed, padding-free sizes and named results", ctl_messages),
+	    T("proto: a frame of exactly the length with exactly the descriptors is taken",
+	      frame_exact),
+	    T("proto: a frame shorter, longer or cut is refused", frame_wrong_length),
+	    T("proto: a frame with a descriptor too few or too many is refused, each one seen",
+	      frame_wrong_descriptors),
 	};
 
 	return RUN(tests);
