@@ -8,7 +8,7 @@
 
 #include "../core/addr.h"
 #include "../core/convert.h"
-#include "../core/dn.h"
+#include "../core/map.h"
 #include "../core/pattern.h"
 #include "../core/text.h"
 
@@ -73,8 +73,7 @@ static int map_one(const struct converter *conv, const struct cn_pattern *pat, c
 	uint8_t addr[16];
 	const char *why;
 
-	if (!cn_check(cn, strlen(cn), &why) || !cn_pattern_name(pat, cn, name, &why) ||
-	    !converter_map(conv, name, addr, &why))
+	if (map_cn(pat, conv, cn, name, addr, &why) != MAP_OK)
 		return fail_cn(cn, why);
 	addr6_format(addr, text);
 	printf("%s\n", text);

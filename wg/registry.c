@@ -10,8 +10,8 @@
 #include <sys/socket.h>
 #include <time.h>
 
-#include "../core/dn.h"
 #include "../core/key.h"
+#include "../core/map.h"
 #include "../core/table.h"
 #include "../core/text.h"
 #include "fresh.h"
@@ -307,17 +307,12 @@ static uint32_t reg_check(struct registry *r, const char *cn, const uint8_t key[
 {
 	char wait[sizeof("retry in 4294967295 s")];
 	const char *why = NULL;
+	enum map_step step;
 	uint32_t s;
 
-	if (!cn_check(cn, strnlen(cn, AWG_CN_MAX + 1), &why) ||
-	    !cn_pattern_name(r->cfg.pattern, cn, out->name, &why)) {
-		out->name[0] = '\0';
-		answer(out, REG_BAD_CN, why);
-		return 1;
-	}
-	if (!converter_map(r->cfg.conv, out->name, out->addr, &why)) {
-		memset(out->addr, 0, 16);
-		answer(out, REG_BAD_NAME, why);
+	step = map_cn(r->cfg.pattern, r->cfg.conv, cn, out->name, out->addr, &why);
+	if (step != MAP_OK) {
+		answer(out, step == MAP_BAD_CN ? REG_BAD_CN : REG_BAD_NAME, why);
 		return 1;
 	}
 	if (key_is_zero(key))
