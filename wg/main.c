@@ -19,7 +19,7 @@
 #include "../core/pattern.h"
 #include "../core/proto.h"
 #include "fresh.h"
-#include "helper.h"
+#include "daemon.h"
 #include "log.h"
 #include "server.h"
 
@@ -399,7 +399,7 @@ struct config {
 	gid_t gid;
 };
 
-static void check_config(const struct options *o, struct helper *h, struct config *cf)
+static void check_config(const struct options *o, struct daemon *d, struct config *cf)
 {
 	char err[PATTERN_ERR_MAX];
 	enum converter_kind kind;
@@ -413,14 +413,14 @@ static void check_config(const struct options *o, struct helper *h, struct confi
 		bad_usage("--converter '%s': use direct-bcd or metans", o->converter);
 	if (strlen(o->cn_pattern) > AWG_CN_PATTERN_MAX)
 		bad_usage("--cn-pattern: longer than %s bytes", "255");
-	if (!host_ok(o->endpoint, h->host, &why))
+	if (!host_ok(o->endpoint, d->host, &why))
 		bad_usage("--endpoint: %s", why);
 	if (!http_prefix_ok(o->http_prefix, &why))
 		bad_usage("--http-prefix: %s", why);
 	if (strlen(o->ifname) > AWG_IFNAME_MAX || !o->ifname[0])
 		bad_usage("INTERFACE '%s': not an interface name", o->ifname);
-	h->ops = wg_ops_pick(o->ifname, o->backend);
-	if (!h->ops)
+	d->ops = wg_ops_pick(o->ifname, o->backend);
+	if (!d->ops)
 		bad_usage("--backend '%s': use auto, kernel or userspace", o->backend);
 	if (o->socket_group && !(cf->has_gid = group_lookup(o->socket_group, &cf->gid)))
 		bad_usage("--socket-group '%s': no such group", o->socket_group);
@@ -445,9 +445,9 @@ static void check_config(const struct options *o, struct helper *h, struct confi
 		fatal("--cn-pattern '%s': %s", o->cn_pattern, err);
 }
 
-static void settings_init(const struct options *o, const struct config *cf, struct helper *h)
+static void settings_init(const struct options *o, const struct config *cf, struct daemon *d)
 {
-	struct table_settings *s = &h->settings;
+	struct table_settings *s = &d->settings;
 
 	memset(s, 0, sizeof(*s));
 	snprintf(s->interface, sizeof(s->interface), "%s", o->ifname);
@@ -461,16 +461,16 @@ static void settings_init(const struct options *o, const struct config *cf, stru
 	s->metrics_per_peer = o->metrics_per_peer;
 	s->expire_after = o->expire_after;
 	s->keep_peers = o->keep_peers;
-	h->expire_after = o->expire_after;
+	d->expire_after = o->expire_after;
 }
 
 /* The socket comes before the interface is touched: a second helper started
  * by mistake must fail on the socket, not flush the first one's peers.
  * Connections wait in the backlog until the flush is done. */
-static void start(const struct options *o, struct config *cf, struct helper *h, struct server *srv)
+static void start(const struct options *o, struct config *cf, struct daemon *d, struct server *srv)
 {
 	struct registry_config rc = {.ifname = o->ifname,
-				     .ops = h->ops,
+				     .ops = d->ops,
 				     .conv = &cf->conv,
 				     .pattern = cf->pattern,
 				     .capacity = o->max_peers};
@@ -480,41 +480,41 @@ static void start(const struct options *o, struct config *cf, struct helper *h, 
 	if (!if_nametoindex(o->ifname))
 		fatal("%s: no such interface", o->ifname);
 	/* subscribed to route changes before the first dump: none is missed */
-	if (o->install_routes && (ret = routes_open(&cf->pool, &h->routes)))
+	if (o->install_routes && (ret = routes_open(&cf->pool, &d->routes)))
 		fatal("--install-routes: cannot open rtnetlink: %s", strerror(-ret));
-	if (h->routes) {
+	if (d->routes) {
 		rc.routes = &route_rtnl_ops;
-		rc.routes_ctx = h->routes;
+		rc.routes_ctx = d->routes;
 		rc.fresh_offset = o->fresh_offset;
 		rc.node_id = o->node_id;
 	}
-	ret = shm_table_create(&h->shm, o->max_peers, &why);
+	ret = shm_table_create(&d->shm, o->max_peers, &why);
 	if (ret)
 		fatal("shared table of %u entries: %s: %s", o->max_peers, why, strerror(-ret));
-	rc.table = h->shm.base;
-	ret = registry_new(&rc, &h->reg);
+	rc.table = d->shm.base;
+	ret = registry_new(&rc, &d->reg);
 	if (ret)
 		fatal("registry of %u entries: %s", o->max_peers, strerror(-ret));
-	registry_set_keep_peers(h->reg, o->keep_peers);
-	registry_set_min_rekey(h->reg, o->min_rekey);
-	settings_init(o, cf, h);
+	registry_set_keep_peers(d->reg, o->keep_peers);
+	registry_set_min_rekey(d->reg, o->min_rekey);
+	settings_init(o, cf, d);
 	ret = server_listen(srv, o->socket, cf->has_gid, cf->gid, &why);
 	if (ret)
 		fatal("socket %s: %s: %s", o->socket, why, strerror(-ret));
-	ret = helper_sync(h, &why);
+	ret = daemon_sync(d, &why);
 	if (ret)
 		server_close(srv);
 	if (ret == -ENODEV)
-		fatal("%s: no such WireGuard interface (%s backend)", o->ifname, h->ops->name);
+		fatal("%s: no such WireGuard interface (%s backend)", o->ifname, d->ops->name);
 	if (ret == -ENOKEY)
 		fatal("%s: the interface has no private key (wg set %s private-key FILE)",
 		      o->ifname, o->ifname);
 	if (ret == -EPROTONOSUPPORT || (ret && !strcmp(why, "cannot read the interface")))
 		fatal("%s: not a WireGuard interface, or unreadable with the %s backend: %s",
-		      o->ifname, h->ops->name, strerror(-ret));
+		      o->ifname, d->ops->name, strerror(-ret));
 	if (ret)
 		fatal("%s: %s: %s", o->ifname, why, strerror(-ret));
-	h->next_check_ms = clock_ms() + HELPER_CHECK_MS;
+	d->next_check_ms = clock_ms() + DAEMON_CHECK_MS;
 }
 
 /* ", installing routes (...)" for the start-up line, or "". */
@@ -540,31 +540,31 @@ int main(int argc, char **argv)
 	char rekey[sizeof("key changes at most every 4294967295 s")] = "key changes not limited";
 	struct options o;
 	struct config cf;
-	struct helper h;
+	struct daemon d;
 
-	memset(&h, 0, sizeof(h));
+	memset(&d, 0, sizeof(d));
 	memset(&cf, 0, sizeof(cf));
 	parse_args(argc, argv, &o);
-	h.ifname = o.ifname;
-	check_config(&o, &h, &cf);
+	d.ifname = o.ifname;
+	check_config(&o, &d, &cf);
 	signals();
-	start(&o, &cf, &h, &srv);
+	start(&o, &cf, &d, &srv);
 	if (o.min_rekey)
 		snprintf(rekey, sizeof(rekey), "key changes at most every %u s", o.min_rekey);
 	log_info("started on %s (%s backend): endpoint %s, key %s, pool %s, route %s, "
 		 "converter %s, %zu static peer%s, table of %u, socket %s%s%s%s, %s",
-		 o.ifname, h.ops->name, h.settings.endpoint, h.settings.pubkey, h.settings.pool,
-		 h.settings.route, converter_kind_name(cf.conv.kind), registry_static_count(h.reg),
-		 registry_static_count(h.reg) == 1 ? "" : "s", o.max_peers, o.socket,
+		 o.ifname, d.ops->name, d.settings.endpoint, d.settings.pubkey, d.settings.pool,
+		 d.settings.route, converter_kind_name(cf.conv.kind), registry_static_count(d.reg),
+		 registry_static_count(d.reg) == 1 ? "" : "s", o.max_peers, o.socket,
 		 o.keep_peers ? ", keeping the pool's peers" : "",
 		 o.expire_after ? ", expiring quiet peers" : "", routes_text(&o), rekey);
-	server_run(&srv, &h, &stop);
-	log_info("stopping: %u peer%s registered", registry_count(h.reg),
-		 registry_count(h.reg) == 1 ? "" : "s");
+	server_run(&srv, &d, &stop);
+	log_info("stopping: %u peer%s registered", registry_count(d.reg),
+		 registry_count(d.reg) == 1 ? "" : "s");
 	server_close(&srv);
-	registry_free(h.reg);
-	routes_close(h.routes);
-	shm_table_close(&h.shm);
+	registry_free(d.reg);
+	routes_close(d.routes);
+	shm_table_close(&d.shm);
 	cn_pattern_free(cf.pattern);
 	return 0;
 }

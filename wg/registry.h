@@ -86,7 +86,7 @@ int registry_update(struct registry *r, const struct wg_device *dev);
 /* The interface's own IPv6 addresses (refused as device addresses). */
 int registry_set_iface_addrs(struct registry *r, const uint8_t (*addrs)[16], size_t n);
 
-/* autowg-ctl (wg/ctl.c). The entry named name into *out; false when none. */
+/* autowg-ctl (wg/reg_ctl.c). The entry named name into *out; false when none. */
 bool registry_find(const struct registry *r, const char *name, struct table_entry *out);
 /* Up to max used entries, from slot *cursor on, into out; *cursor becomes
  * the slot of the next used entry, or 0 when none follows. The count. */
@@ -113,7 +113,7 @@ uint32_t registry_unrouted(const struct registry *r);
 
 void registry_set_up(struct registry *r, bool up);
 /* --keep-peers: from now on a sync keeps the pool's peers that look like
- * ours (see keep.c) instead of removing them. Off after registry_new. */
+ * ours (see reg_keep.c) instead of removing them. Off after registry_new. */
 void registry_set_keep_peers(struct registry *r, bool keep);
 /* --min-rekey-interval: a name takes a new key at most once in `seconds`
  * (REG_RATE_LIMITED until then); the same key again is never limited, nor a

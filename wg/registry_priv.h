@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The registry's insides, shared by registry.c and the two passes that
- * work on it beside registrations: keep.c (--keep-peers) and expire.c
- * (--expire-after). Nothing else includes this. */
+/* The registry's insides, shared by registry.c and the reg_*.c files that
+ * work on it beside registrations: reg_keep.c (--keep-peers), reg_expire.c
+ * (--expire-after), reg_ctl.c (autowg-ctl), reg_routes.c (--install-routes).
+ * Nothing else includes this. */
 #ifndef AUTOWG_REGISTRY_PRIV_H
 #define AUTOWG_REGISTRY_PRIV_H
 
@@ -70,9 +71,9 @@ void route_undo(struct registry *r, const uint8_t addr[16], uint32_t fresh);
 /* Entry s goes: its route too. */
 void route_drop(struct registry *r, uint32_t s);
 
-/* keep.c: "flushed peer KEY (IPS)", and ": not kept: WHY" when why. */
+/* reg_keep.c: "flushed peer KEY (IPS)", and ": not kept: WHY" when why. */
 void log_flushed(const struct wg_peer *p, const char *why);
-/* keep.c: which pool peers a sync keeps (why[i] NULL, their names in
+/* reg_keep.c: which pool peers a sync keeps (why[i] NULL, their names in
  * names[i]) and why the others go (why[i] also says so with --keep-peers
  * off); *n_keep of them. 0 or -ENOMEM. */
 int keep_plan(struct registry *r, const struct wg_device *dev, const struct statics *st,
@@ -81,7 +82,7 @@ int keep_plan(struct registry *r, const struct wg_device *dev, const struct stat
  * logged as flushed. */
 void keep_apply(struct registry *r, const struct wg_device *dev, const char **why,
 		char (*names)[AWG_NAME_MAX + 1], int64_t now);
-/* keep.c: why pool peer p cannot be kept (NULL: it can), and the name it is
+/* reg_keep.c: why pool peer p cannot be kept (NULL: it can), and the name it is
  * kept under in name[AWG_NAME_MAX + 1]. */
 const char *keep_check(const struct registry *r, const struct statics *st, const struct wg_peer *p,
 		       char *name);

@@ -192,10 +192,10 @@ static bool cred_ok(const struct server *s, int fd, const struct ucred *uc)
 	return s->has_gid && (uc->gid == s->gid || in_peer_groups(fd, s->gid));
 }
 
-static bool send_hello(int fd, const struct helper *h)
+static bool send_hello(int fd, const struct daemon *d)
 {
 	struct msg_hello m = {
-	    .type = MSG_HELLO, .version = PROTO_VERSION, .table_size = h->shm.size};
+	    .type = MSG_HELLO, .version = PROTO_VERSION, .table_size = d->shm.size};
 	struct iovec iov = {.iov_base = &m, .iov_len = sizeof(m)};
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -211,7 +211,7 @@ static bool send_hello(int fd, const struct helper *h)
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &h->shm.ro_fd, sizeof(int));
+	memcpy(CMSG_DATA(cm), &d->shm.ro_fd, sizeof(int));
 	return sendmsg(fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)sizeof(m);
 }
 
@@ -244,7 +244,7 @@ static struct server_conn *conn_free_slot(struct server *s)
 }
 
 /* One accept; false when there is nothing more to accept now. */
-static bool accept_one(struct server *s, const struct helper *h)
+static bool accept_one(struct server *s, const struct daemon *d)
 {
 	struct ucred uc;
 	socklen_t len = sizeof(uc);
@@ -275,7 +275,7 @@ static bool accept_one(struct server *s, const struct helper *h)
 		close(fd);
 		return true;
 	}
-	if (!send_hello(fd, h)) {
+	if (!send_hello(fd, d)) {
 		conn_log(s, "connection from pid %ld uid %ld: cannot send the table: %s",
 			 (long)uc.pid, (long)uc.uid, strerror(errno));
 		close(fd);
@@ -302,7 +302,7 @@ static void reply(struct server *s, struct server_conn *c, const void *m, size_t
 		drop(s, c, errno == EAGAIN ? "it does not read its replies" : strerror(errno));
 }
 
-static void batch_run(struct server *s, struct helper *h)
+static void batch_run(struct server *s, struct daemon *d)
 {
 	struct reg_batch *b = &s->batch;
 	struct reg_request q[REGISTRY_GROUP_MAX];
@@ -314,7 +314,7 @@ static void batch_run(struct server *s, struct helper *h)
 		return;
 	for (i = 0; i < b->n; i++)
 		q[i] = (struct reg_request){.cn = b->msg[i].cn, .key = b->msg[i].key};
-	registry_register_many(h->reg, q, b->n, time(NULL), a);
+	registry_register_many(d->reg, q, b->n, time(NULL), a);
 	for (i = 0; i < b->n; i++) {
 		memset(&r, 0, sizeof(r));
 		r.type = MSG_REGISTER_REPLY;
@@ -333,7 +333,7 @@ static void batch_run(struct server *s, struct helper *h)
 	b->n = 0;
 }
 
-static void do_register(struct server *s, struct server_conn *c, struct helper *h, const void *buf)
+static void do_register(struct server *s, struct server_conn *c, struct daemon *d, const void *buf)
 {
 	struct reg_batch *b = &s->batch;
 	struct msg_register *m = &b->msg[b->n];
@@ -345,10 +345,10 @@ static void do_register(struct server *s, struct server_conn *c, struct helper *
 		return drop(s, c, "MSG_REGISTER with a CN not NUL-terminated and zero-padded");
 	b->conn[b->n++] = c;
 	if (b->n == REGISTRY_GROUP_MAX)
-		batch_run(s, h);
+		batch_run(s, d);
 }
 
-static void do_refresh(struct server *s, struct server_conn *c, struct helper *h, const void *buf)
+static void do_refresh(struct server *s, struct server_conn *c, struct daemon *d, const void *buf)
 {
 	struct msg_refresh m;
 	struct msg_refresh_reply r = {.type = MSG_REFRESH_REPLY};
@@ -356,7 +356,7 @@ static void do_refresh(struct server *s, struct server_conn *c, struct helper *h
 	memcpy(&m, buf, sizeof(m));
 	if (m.reserved)
 		return drop(s, c, "MSG_REFRESH with a non-zero reserved field");
-	r.result = helper_refresh(h);
+	r.result = daemon_refresh(d);
 	reply(s, c, &r, sizeof(r));
 }
 
@@ -410,7 +410,7 @@ static bool ctl_allowed(struct server *s, struct server_conn *c, const void *buf
 	return false;
 }
 
-static void do_ctl_list(struct server *s, struct server_conn *c, struct helper *h, const void *buf)
+static void do_ctl_list(struct server *s, struct server_conn *c, struct daemon *d, const void *buf)
 {
 	static struct msg_ctl_list_reply r;
 	static struct table_entry e[CTL_LIST_PAGE];
@@ -422,12 +422,12 @@ static void do_ctl_list(struct server *s, struct server_conn *c, struct helper *
 	if (!ctl_allowed(s, c, buf))
 		return;
 	if (m.cursor == 0)
-		helper_refresh(h); /* the handshakes as they are now; at most once a second */
+		daemon_refresh(d); /* the handshakes as they are now; at most once a second */
 	memset(&r, 0, sizeof(r));
 	r.type = MSG_CTL_LIST_REPLY;
 	r.result = CTL_OK;
 	cursor = m.cursor;
-	r.count = (uint32_t)registry_list(h->reg, &cursor, e, CTL_LIST_PAGE);
+	r.count = (uint32_t)registry_list(d->reg, &cursor, e, CTL_LIST_PAGE);
 	r.next = cursor;
 	for (i = 0; i < r.count; i++)
 		ctl_peer_of(&r.peer[i], &e[i]);
@@ -459,7 +459,7 @@ static void log_remove(const struct server_conn *c, const char *name, const stru
 
 /* MSG_CTL_SHOW and MSG_CTL_REMOVE. The registrations waiting in the batch
  * are applied first: everything that arrived before is done before. */
-static void do_ctl_name(struct server *s, struct server_conn *c, struct helper *h, const void *buf)
+static void do_ctl_name(struct server *s, struct server_conn *c, struct daemon *d, const void *buf)
 {
 	struct msg_ctl_peer_reply r;
 	struct msg_ctl_name m;
@@ -474,13 +474,13 @@ static void do_ctl_name(struct server *s, struct server_conn *c, struct helper *
 		return drop(s, c, "MSG_CTL request with a non-zero reserved field");
 	if (!proto_string_ok(m.name, sizeof(m.name)))
 		return drop(s, c, "MSG_CTL request with a name not NUL-terminated and zero-padded");
-	batch_run(s, h);
+	batch_run(s, d);
 	memset(&e, 0, sizeof(e));
 	if (m.type == MSG_CTL_SHOW) {
-		helper_refresh(h);
-		ret = registry_find(h->reg, m.name, &e) ? 0 : -ENOENT;
+		daemon_refresh(d);
+		ret = registry_find(d->reg, m.name, &e) ? 0 : -ENOENT;
 	} else {
-		ret = registry_remove(h->reg, m.name, &e);
+		ret = registry_remove(d->reg, m.name, &e);
 		log_remove(c, m.name, &e, ret);
 	}
 	result = ret == 0 ? CTL_OK : ret == -ENOENT ? CTL_NOT_FOUND : CTL_UNAVAILABLE;
@@ -502,7 +502,7 @@ static void do_ctl_name(struct server *s, struct server_conn *c, struct helper *
 static const struct {
 	uint32_t type;
 	size_t size;
-	void (*serve)(struct server *s, struct server_conn *c, struct helper *h, const void *buf);
+	void (*serve)(struct server *s, struct server_conn *c, struct daemon *d, const void *buf);
 } requests[] = {
     {MSG_REGISTER, sizeof(struct msg_register), do_register},
     {MSG_REFRESH, sizeof(struct msg_refresh), do_refresh},
@@ -514,7 +514,7 @@ static const struct {
 #define N_REQUESTS (sizeof(requests) / sizeof(requests[0]))
 
 /* One packet from c: exactly one request, or the connection goes. */
-static void serve_one(struct server *s, struct server_conn *c, struct helper *h)
+static void serve_one(struct server *s, struct server_conn *c, struct daemon *d)
 {
 	union {
 		uint32_t type;
@@ -548,7 +548,7 @@ static void serve_one(struct server *s, struct server_conn *c, struct helper *h)
 			 requests[i].size);
 		return drop(s, c, what);
 	}
-	requests[i].serve(s, c, h, u.b);
+	requests[i].serve(s, c, d, u.b);
 }
 
 /* pfd[] before the connections: the listener, then route notifications. */
@@ -556,51 +556,46 @@ static void serve_one(struct server *s, struct server_conn *c, struct helper *h)
 #define PFD_ROUTES 1
 #define PFD_CONNS  2
 
-void server_run(struct server *s, struct helper *h, volatile sig_atomic_t *stop)
+void server_run(struct server *s, struct daemon *d, volatile sig_atomic_t *stop)
 {
 	static struct pollfd pfd[SERVER_CONN_MAX + PFD_CONNS];
 	static struct server_conn *who[SERVER_CONN_MAX + PFD_CONNS];
 	size_t i, n;
-	int k, err;
+	int k;
 
 	while (!*stop) {
 		conn_log_flush(s);
-		err = registry_take_check(h->reg);
-		if (err || monitor_timeout(h) == 0)
-			monitor_tick(h, err);
-		helper_expire_tick(h);
-		helper_rescan_tick(h);
-		helper_routes_tick(h);
+		daemon_tick(d);
 		n = 0;
 		pfd[n++] = (struct pollfd){.fd = s->fd, .events = POLLIN};
 		/* a negative descriptor is left alone by poll() */
 		pfd[n++] =
-		    (struct pollfd){.fd = h->routes ? routes_fd(h->routes) : -1, .events = POLLIN};
+		    (struct pollfd){.fd = d->routes ? routes_fd(d->routes) : -1, .events = POLLIN};
 		for (i = 0; i < s->conn_max; i++) {
 			if (s->conn[i].fd < 0)
 				continue;
 			who[n] = &s->conn[i];
 			pfd[n++] = (struct pollfd){.fd = s->conn[i].fd, .events = POLLIN};
 		}
-		if (poll(pfd, n, monitor_timeout(h)) < 0) {
+		if (poll(pfd, n, daemon_timeout(d)) < 0) {
 			if (errno != EINTR)
 				fatal("poll: %s", strerror(errno));
 			continue;
 		}
 		if (pfd[PFD_ROUTES].revents & POLLIN)
-			helper_routes_read(h);
+			daemon_routes_read(d);
 		/* one request per connection per turn: nobody can hog the loop */
 		for (i = PFD_CONNS; i < n; i++) {
 			if (who[i]->fd != pfd[i].fd)
 				continue; /* evicted during this turn */
 			if (pfd[i].revents & POLLIN)
-				serve_one(s, who[i], h);
+				serve_one(s, who[i], d);
 			else if (pfd[i].revents & (POLLHUP | POLLERR | POLLNVAL))
 				conn_close(who[i]);
 		}
-		batch_run(s, h);
+		batch_run(s, d);
 		if (pfd[PFD_LISTEN].revents & POLLIN)
-			for (k = 0; k < SERVER_ACCEPT_BURST && accept_one(s, h); k++)
+			for (k = 0; k < SERVER_ACCEPT_BURST && accept_one(s, d); k++)
 				;
 	}
 }

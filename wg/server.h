@@ -10,7 +10,7 @@
 #include <sys/types.h>
 
 #include "../core/proto.h"
-#include "helper.h"
+#include "daemon.h"
 
 #define SERVER_CONN_MAX	    1024 /* concurrent responder connections */
 #define SERVER_FD_SPARE	    32	 /* descriptors kept for everything else */
@@ -53,7 +53,7 @@ struct server {
  * 0 or -errno with *why. */
 int server_listen(struct server *s, const char *path, bool has_gid, gid_t gid, const char **why);
 /* Serve until *stop is set. */
-void server_run(struct server *s, struct helper *h, volatile sig_atomic_t *stop);
+void server_run(struct server *s, struct daemon *d, volatile sig_atomic_t *stop);
 /* Close everything and remove the socket file. */
 void server_close(struct server *s);
 

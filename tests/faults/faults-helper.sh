@@ -153,7 +153,7 @@ expect_eq "... and its peer has exactly its /128 again" "$KE $PFX""4242/128" "$(
 # No peers.json request in between: the helper must know it all the same.
 S3=$(newkey)
 ip netns exec "$NS" wg set "$IF" peer "$S3" allowed-ips "$PFX""77/128"
-# The helper re-reads static peers periodically (RESCAN_* in wg/helper.h:
+# The helper re-reads static peers periodically (RESCAN_* in wg/daemon.h:
 # at most every 10 s, every second on a small interface); wait for it.
 n_before=$(grep -c 'static peers (was' "$T_TMP/helper.log")
 wait_for 12 eval '[ "$(grep -c "static peers (was" "$T_TMP/helper.log")" -gt "$n_before" ]' ||

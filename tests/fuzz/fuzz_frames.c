@@ -325,7 +325,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool root = !(flags & F_NOT_ROOT);
 	uint32_t type;
 	ssize_t got;
-	struct helper h;
+	struct daemon d;
 	struct converter conv;
 	struct cn_pattern *pat;
 	struct registry_config rc;
@@ -348,29 +348,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!pat || !table || !before)
 		abort();
 	table_init(table, tsize, CAPACITY);
-	memset(&h, 0, sizeof(h));
-	h.ifname = "fuzz0";
-	h.ops = &fake_ops;
-	h.shm.base = table;
-	h.shm.size = tsize;
-	h.shm.fd = h.shm.ro_fd = -1;
-	snprintf(h.host, sizeof(h.host), "vpn.example.com");
+	memset(&d, 0, sizeof(d));
+	d.ifname = "fuzz0";
+	d.ops = &fake_ops;
+	d.shm.base = table;
+	d.shm.size = tsize;
+	d.shm.fd = d.shm.ro_fd = -1;
+	snprintf(d.host, sizeof(d.host), "vpn.example.com");
 	rc = (struct registry_config){.ifname = "fuzz0",
 				      .ops = &fake_ops,
 				      .conv = &conv,
 				      .pattern = pat,
 				      .capacity = CAPACITY,
 				      .table = table};
-	if (registry_new(&rc, &h.reg))
+	if (registry_new(&rc, &d.reg))
 		abort();
 	apply_fail = 0;
-	if (fake_get("fuzz0", &dev) || registry_sync(h.reg, dev))
+	if (fake_get("fuzz0", &dev) || registry_sync(d.reg, dev))
 		abort();
 	wg_device_free(dev);
-	h.up = !(flags & F_DOWN);
-	registry_set_up(h.reg, h.up);
-	h.refreshed_ms = clock_ms(); /* no refresh from the interface: no getifaddrs */
-	h.refresh_result = h.up ? REG_OK : REG_UNAVAILABLE;
+	d.up = !(flags & F_DOWN);
+	registry_set_up(d.reg, d.up);
+	d.refreshed_ms = clock_ms(); /* no refresh from the interface: no getifaddrs */
+	d.refresh_result = d.up ? REG_OK : REG_UNAVAILABLE;
 	apply_fail = flags & F_APPLY_FAIL ? -EIO : 0;
 
 	memset(&srv, 0, sizeof(srv));
@@ -388,8 +388,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		open_fd = srv.conn[0].fd;
 		memcpy(before, table, tsize);
-		serve_one(&srv, &srv.conn[0], &h);
-		batch_run(&srv, &h); /* the end of the loop's turn */
+		serve_one(&srv, &srv.conn[0], &d);
+		batch_run(&srv, &d); /* the end of the loop's turn */
 		if (!well_formed(pkt, n)) {
 			FUZZ_CHECK(srv.conn[0].fd < 0,
 				   "malformed packet of %zu bytes kept the connection", n);
@@ -418,7 +418,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (srv.conn[0].fd >= 0)
 		close(srv.conn[0].fd);
 	close(sv[1]);
-	registry_free(h.reg);
+	registry_free(d.reg);
 	cn_pattern_free(pat);
 	free(table);
 	free(before);

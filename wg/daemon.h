@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The helper process's state, shared by main.c, monitor.c and server.c. */
-#ifndef AUTOWG_HELPER_H
-#define AUTOWG_HELPER_H
+/* The helper's process state and its life beside the socket: the interface
+ * (sync, loss, return), stats, and the periodic passes. main.c fills it,
+ * daemon.c runs it, server.c serves requests with it. */
+#ifndef AUTOWG_DAEMON_H
+#define AUTOWG_DAEMON_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,10 +16,10 @@
 #include "shm.h"
 #include "wg.h"
 
-#define HELPER_CHECK_MS	   1000	 /* interface identity check period */
-#define HELPER_REFRESH_MS  1000	 /* stats are read from the interface at most this often */
-#define HELPER_SLOW_MS	   500	 /* a failed recovery that took this long was a timeout... */
-#define HELPER_BACKOFF_MS  5000	 /* ...so the same interface is retried only this often */
+#define DAEMON_CHECK_MS	   1000	 /* interface identity check period */
+#define DAEMON_REFRESH_MS  1000	 /* stats are read from the interface at most this often */
+#define DAEMON_SLOW_MS	   500	 /* a failed recovery that took this long was a timeout... */
+#define DAEMON_BACKOFF_MS  5000	 /* ...so the same interface is retried only this often */
 #define EXPIRE_PASS_MIN_MS 1000	 /* --expire-after: stats passes at most this often... */
 #define EXPIRE_PASS_MAX_MS 60000 /* ...and at least this often (expire_after / 4 between) */
 /* Static peers and the interface's addresses can change under the helper (an
@@ -38,7 +40,7 @@ struct iface_id {
 	ino_t sock_ino;
 };
 
-struct helper {
+struct daemon {
 	const char *ifname;
 	const struct wg_ops *ops;
 	struct registry *reg;
@@ -63,26 +65,19 @@ struct helper {
 /* Read the interface, check it can serve (private key), learn its addresses,
  * flush the pool and re-apply the table, publish the settings, mark it up.
  * 0 or -errno (-ENOKEY: no private key) with *why. */
-int helper_sync(struct helper *h, const char **why);
-/* About once a second, and at once when an operation failed with -errno err:
- * notice the interface going away or coming back, and act on it. */
-void monitor_tick(struct helper *h, int err);
-/* ms until the next tick is due (a poll timeout). */
-int monitor_timeout(const struct helper *h);
-/* MSG_REFRESH: stats from the interface, at most once per HELPER_REFRESH_MS;
+int daemon_sync(struct daemon *d, const char **why);
+/* Once per turn of the server's loop: the interface checked when
+ * DAEMON_CHECK_MS passed or an operation failed (its loss noticed, its
+ * return acted on), then the passes that are due: --expire-after, the
+ * static-peer rescan, --install-routes's repair. */
+void daemon_tick(struct daemon *d);
+/* ms until daemon_tick has work (a poll timeout). */
+int daemon_timeout(const struct daemon *d);
+/* MSG_REFRESH: stats from the interface, at most once per DAEMON_REFRESH_MS;
  * REG_OK or REG_UNAVAILABLE. */
-uint32_t helper_refresh(struct helper *h);
-/* --expire-after: when a pass is due, read the interface once (stats into
- * the table) and remove the peers that went quiet. Never without the flag,
- * so registrations stay dump-free. */
-void helper_expire_tick(struct helper *h);
-/* When due, re-learn static peers and interface addresses (one refresh), so
- * a static peer added while the helper runs is never overwritten. */
-void helper_rescan_tick(struct helper *h);
+uint32_t daemon_refresh(struct daemon *d);
 /* --install-routes: the routing table's notifications are waiting (a
  * resync follows when some were lost). */
-void helper_routes_read(struct helper *h);
-/* --install-routes: when due, add the routes that are missing. */
-void helper_routes_tick(struct helper *h);
+void daemon_routes_read(struct daemon *d);
 
 #endif
