@@ -4,40 +4,18 @@
 #include <errno.h>
 #include <ifaddrs.h>
 #include <malloc.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 
 #include "../core/clock.h"
 #include "../core/key.h"
 #include "daemon.h"
 #include "log.h"
 
-static void iface_identity(const struct daemon *d, struct iface_id *id)
-{
-	char path[AWG_SOCKET_PATH_MAX + 1];
-	struct stat st;
-
-	memset(id, 0, sizeof(*id));
-	id->ifindex = if_nametoindex(d->ifname);
-	id->exists = id->ifindex != 0;
-	if (strcmp(d->ops->name, "userspace"))
-		return;
-	snprintf(path, sizeof(path), "%s/%s.sock", wg_socket_dir(), d->ifname);
-	if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
-		id->sock_dev = st.st_dev;
-		id->sock_ino = st.st_ino;
-	} else {
-		id->exists = false;
-	}
-}
-
-static bool same_identity(const struct iface_id *a, const struct iface_id *b)
+static bool same_identity(const struct wg_identity *a, const struct wg_identity *b)
 {
 	return a->exists == b->exists && a->ifindex == b->ifindex && a->sock_dev == b->sock_dev &&
 	       a->sock_ino == b->sock_ino;
@@ -91,7 +69,7 @@ static void settings_from_device(struct daemon *d, const struct wg_device *dev)
 
 /* --install-routes: our routes on the interface as the routing table has
  * them, read before the interface is touched. 0 or -errno. */
-static int routes_before(struct daemon *d, const struct iface_id *id, struct own_route **own,
+static int routes_before(struct daemon *d, const struct wg_identity *id, struct own_route **own,
 			 size_t *n_own)
 {
 	*own = NULL;
@@ -106,11 +84,11 @@ int daemon_sync(struct daemon *d, const char **why)
 {
 	struct wg_device *dev = NULL;
 	struct own_route *own = NULL;
-	struct iface_id id;
+	struct wg_identity id;
 	size_t n_own = 0;
 	int ret;
 
-	iface_identity(d, &id);
+	d->ops->identity(d->ifname, &id);
 	ret = d->ops->get_device(d->ifname, &dev);
 	if (ret) {
 		*why = "cannot read the interface";
@@ -162,7 +140,7 @@ static void go_down(struct daemon *d, const char *why)
 }
 
 /* The same interface is tried again after a backoff when it timed out. */
-static void failed_on(struct daemon *d, const struct iface_id *id, bool slow)
+static void failed_on(struct daemon *d, const struct wg_identity *id, bool slow)
 {
 	d->failed_id = *id;
 	d->retry_ms = clock_ms() + (slow ? DAEMON_BACKOFF_MS : DAEMON_CHECK_MS);
@@ -170,7 +148,7 @@ static void failed_on(struct daemon *d, const struct iface_id *id, bool slow)
 
 /* A hung daemon makes every attempt cost a backend timeout: while the very
  * same interface keeps timing out, retry it seldom, so clients are served. */
-static void try_up(struct daemon *d, const struct iface_id *id)
+static void try_up(struct daemon *d, const struct wg_identity *id)
 {
 	const char *why = NULL;
 	char msg[sizeof(d->down_why)];
@@ -195,10 +173,10 @@ static void try_up(struct daemon *d, const struct iface_id *id)
  * notice the interface going away or coming back, and act on it. */
 static void check(struct daemon *d, int err)
 {
-	struct iface_id id;
+	struct wg_identity id;
 
 	d->next_check_ms = clock_ms() + DAEMON_CHECK_MS;
-	iface_identity(d, &id);
+	d->ops->identity(d->ifname, &id);
 	if (d->up) {
 		if (!id.exists) {
 			go_down(d, "it is gone");

@@ -32,14 +32,6 @@
 #define ROUTE_REPAIR_MS	  1000 /* --install-routes: missing routes added again this often */
 #define ROUTE_EVENTS_MAX  1024 /* route notifications acted on per turn of the loop */
 
-/* What the interface is, cheaply: it changed when any of this changed. */
-struct iface_id {
-	bool exists;
-	unsigned ifindex;
-	dev_t sock_dev; /* userspace: the UAPI socket file */
-	ino_t sock_ino;
-};
-
 struct daemon {
 	const char *ifname;
 	const struct wg_ops *ops;
@@ -48,12 +40,12 @@ struct daemon {
 	struct table_settings settings;
 	char host[AWG_HOST_MAX + 1]; /* --endpoint */
 	bool up;
-	struct iface_id id;
-	int64_t next_check_ms;	   /* monotonic */
-	char down_why[128];	   /* last reason a recovery failed, logged once */
-	struct iface_id failed_id; /* the interface a slow recovery failed on */
-	int64_t retry_ms;	   /* monotonic: when to retry it */
-	int64_t refreshed_ms;	   /* monotonic, 0 = never */
+	struct wg_identity id;
+	int64_t next_check_ms;	      /* monotonic */
+	char down_why[128];	      /* last reason a recovery failed, logged once */
+	struct wg_identity failed_id; /* the interface a slow recovery failed on */
+	int64_t retry_ms;	      /* monotonic: when to retry it */
+	int64_t refreshed_ms;	      /* monotonic, 0 = never */
 	uint32_t refresh_result;
 	uint32_t expire_after;	/* --expire-after seconds, 0 = off */
 	int64_t next_expire_ms; /* monotonic: the next expiry pass */

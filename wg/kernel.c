@@ -555,9 +555,17 @@ static int kernel_probe_peers(const char *ifname, const uint8_t (*keys)[AWG_KEY_
 	return ret == -EOPNOTSUPP ? -EPROTONOSUPPORT : ret;
 }
 
+static void kernel_identity(const char *ifname, struct wg_identity *id)
+{
+	memset(id, 0, sizeof(*id));
+	id->ifindex = if_nametoindex(ifname);
+	id->exists = id->ifindex != 0;
+}
+
 const struct wg_ops wg_kernel_ops = {
     .name = "kernel",
     .get_device = kernel_get_device,
     .apply = kernel_apply,
     .probe_peers = kernel_probe_peers,
+    .identity = kernel_identity,
 };

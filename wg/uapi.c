@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <net/if.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -707,9 +708,27 @@ static int uapi_apply(const char *ifname, const struct wg_change *changes, size_
 	return 0;
 }
 
+/* The interface and the socket file of the daemon that serves it. */
+static void uapi_identity(const char *ifname, struct wg_identity *id)
+{
+	char path[AWG_SOCKET_PATH_MAX + 1];
+	struct stat st;
+
+	memset(id, 0, sizeof(*id));
+	id->ifindex = if_nametoindex(ifname);
+	id->exists = id->ifindex != 0;
+	if (wg_socket_path(ifname, path) == 0 && stat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		id->sock_dev = st.st_dev;
+		id->sock_ino = st.st_ino;
+	} else {
+		id->exists = false;
+	}
+}
+
 const struct wg_ops wg_userspace_ops = {
     .name = "userspace",
     .get_device = uapi_get_device,
     .apply = uapi_apply,
     .unchanged = uapi_unchanged,
+    .identity = uapi_identity,
 };

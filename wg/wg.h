@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "../core/limits.h"
 
 /* Where userspace WireGuard puts its UAPI sockets, as wg(8) looks for them;
@@ -57,6 +58,15 @@ struct wg_change {
 	uint32_t n_ips;
 };
 
+/* What the interface is, cheaply (ops->identity): it was replaced when any
+ * of this changed. */
+struct wg_identity {
+	bool exists;
+	unsigned ifindex;
+	dev_t sock_dev; /* userspace: the UAPI socket file (a restarted daemon binds a new one) */
+	ino_t sock_ino;
+};
+
 struct wg_ops {
 	const char *name; /* "kernel" or "userspace" */
 	/* Read the whole device. 0 and *out (caller frees with wg_device_free),
@@ -83,6 +93,10 @@ struct wg_ops {
 	 * changes; 0 when it may have changed or the backend cannot tell (then
 	 * a dump tells). One stat(), no I/O with the daemon. NULL: always 0. */
 	int (*unchanged)(const char *ifname, uint64_t gen);
+	/* What the interface is now, without talking to it: its index, and
+	 * for userspace the socket file's identity; exists is false when
+	 * either is missing. Changes nothing. */
+	void (*identity)(const char *ifname, struct wg_identity *out);
 };
 
 extern const struct wg_ops wg_kernel_ops;

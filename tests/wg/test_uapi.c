@@ -11,6 +11,7 @@
 #include "../unit.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -753,6 +754,37 @@ static void unchanged_never_on_a_noatime_mount(void **state)
 	assert_int_equal(umount(sub), 0);
 }
 
+/* "lo" exists in every namespace: the interface is there, and so is the
+ * socket file of whichever fake daemon serves it. */
+static void identity_is_the_index_and_the_socket_file(void **state)
+{
+	struct wg_identity none, first, again, second, gone;
+	struct fake a, b;
+
+	wg_userspace_ops.identity("lo", &none);
+	assert_false(none.exists); /* an interface, but no daemon's socket */
+	fake_start(&a, "lo", "errno=0\n\n", FAKE_KEEP);
+	wg_userspace_ops.identity("lo", &first);
+	wg_userspace_ops.identity("lo", &again);
+	assert_true(first.exists);
+	assert_int_equal(first.ifindex, if_nametoindex("lo"));
+	assert_memory_equal(&first, &again, sizeof(first));
+	/* a restarted daemon binds a new socket file: another identity */
+	fake_start(&b, "lo", "errno=0\n\n", FAKE_KEEP);
+	wg_userspace_ops.identity("lo", &second);
+	assert_true(second.exists);
+	assert_true(second.sock_ino != first.sock_ino || second.sock_dev != first.sock_dev);
+	fake_stop(&a);
+	fake_stop(&b);
+	wg_userspace_ops.identity("lo", &gone);
+	assert_false(gone.exists);
+	wg_kernel_ops.identity("lo", &first);
+	assert_true(first.exists);
+	assert_int_equal(first.ifindex, if_nametoindex("lo"));
+	wg_kernel_ops.identity("nosuchif0", &gone);
+	assert_false(gone.exists);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -789,6 +821,8 @@ int main(void)
 	    T("uapi unchanged: not across a new socket file",
 	      unchanged_not_across_a_new_socket_file),
 	    T("uapi unchanged: never on a noatime mount", unchanged_never_on_a_noatime_mount),
+	    T("identity: the interface's index and, for userspace, its socket file",
+	      identity_is_the_index_and_the_socket_file),
 	};
 	char cmd[sizeof(dir) + 16];
 	int ret;
