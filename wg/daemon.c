@@ -80,7 +80,21 @@ static int routes_before(struct daemon *d, const struct wg_identity *id, struct 
 	return routes_dump(d->routes, own, n_own);
 }
 
-int daemon_sync(struct daemon *d, const char **why)
+static const char *const sync_texts[] = {
+    [SYNC_READ] = "cannot read the interface",
+    [SYNC_ROUTES] = "cannot read the routing table",
+    [SYNC_NO_KEY] = "the interface has no private key",
+    [SYNC_ADDRS] = "cannot read the interface's addresses",
+    [SYNC_APPLY] = "cannot flush the pool and re-apply the table",
+};
+
+const char *daemon_sync_text(enum sync_step step)
+{
+	return (unsigned)step < sizeof(sync_texts) / sizeof(sync_texts[0]) ? sync_texts[step]
+									   : "sync failed";
+}
+
+int daemon_sync(struct daemon *d, enum sync_step *failed)
 {
 	struct wg_device *dev = NULL;
 	struct own_route *own = NULL;
@@ -91,27 +105,27 @@ int daemon_sync(struct daemon *d, const char **why)
 	d->ops->identity(d->ifname, &id);
 	ret = d->ops->get_device(d->ifname, &dev);
 	if (ret) {
-		*why = "cannot read the interface";
+		*failed = SYNC_READ;
 		return ret;
 	}
 	ret = routes_before(d, &id, &own, &n_own);
 	if (ret) {
-		*why = "cannot read the routing table";
+		*failed = SYNC_ROUTES;
 		goto out;
 	}
 	if (!(dev->flags & WG_DEVICE_HAS_PRIVATE_KEY) || !(dev->flags & WG_DEVICE_HAS_PUBLIC_KEY)) {
-		*why = "the interface has no private key";
+		*failed = SYNC_NO_KEY;
 		ret = -ENOKEY;
 		goto out;
 	}
 	ret = learn_iface_addrs(d);
 	if (ret) {
-		*why = "cannot read the interface's addresses";
+		*failed = SYNC_ADDRS;
 		goto out;
 	}
 	ret = registry_sync(d->reg, dev);
 	if (ret) {
-		*why = "cannot flush the pool and re-apply the table";
+		*failed = SYNC_APPLY;
 		goto out;
 	}
 	registry_routes_sync(d->reg, own, n_own);
@@ -150,15 +164,15 @@ static void failed_on(struct daemon *d, const struct wg_identity *id, bool slow)
  * same interface keeps timing out, retry it seldom, so clients are served. */
 static void try_up(struct daemon *d, const struct wg_identity *id)
 {
-	const char *why = NULL;
+	enum sync_step failed = SYNC_READ;
 	char msg[sizeof(d->down_why)];
 	int64_t t0 = clock_ms();
-	int ret = daemon_sync(d, &why);
+	int ret = daemon_sync(d, &failed);
 
 	if (ret) {
 		if (clock_ms() - t0 >= DAEMON_SLOW_MS)
 			failed_on(d, id, true);
-		snprintf(msg, sizeof(msg), "%s: %s", why, strerror(-ret));
+		snprintf(msg, sizeof(msg), "%s: %s", daemon_sync_text(failed), strerror(-ret));
 		if (strcmp(msg, d->down_why))
 			log_info("%s: interface present but not usable yet: %s", d->ifname, msg);
 		snprintf(d->down_why, sizeof(d->down_why), "%s", msg);

@@ -54,10 +54,21 @@ struct daemon {
 	int64_t next_repair_ms; /* monotonic: the next pass over missing routes */
 };
 
+/* Where daemon_sync failed. */
+enum sync_step {
+	SYNC_READ,   /* reading the interface */
+	SYNC_ROUTES, /* reading the routing table (--install-routes) */
+	SYNC_NO_KEY, /* the interface has no private key: -ENOKEY */
+	SYNC_ADDRS,  /* reading the interface's addresses */
+	SYNC_APPLY,  /* flushing the pool and re-applying the table */
+};
+
 /* Read the interface, check it can serve (private key), learn its addresses,
  * flush the pool and re-apply the table, publish the settings, mark it up.
- * 0 or -errno (-ENOKEY: no private key) with *why. */
-int daemon_sync(struct daemon *d, const char **why);
+ * 0, or -errno with the step that failed in *failed. */
+int daemon_sync(struct daemon *d, enum sync_step *failed);
+/* "cannot read the interface" and so on, for a log line. */
+const char *daemon_sync_text(enum sync_step step);
 /* Once per turn of the server's loop: the interface checked when
  * DAEMON_CHECK_MS passed or an operation failed (its loss noticed, its
  * return acted on), then the passes that are due: --expire-after, the

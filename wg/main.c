@@ -474,6 +474,7 @@ static void start(const struct options *o, struct config *cf, struct daemon *d, 
 				     .conv = &cf->conv,
 				     .pattern = cf->pattern,
 				     .capacity = o->max_peers};
+	enum sync_step failed = SYNC_READ;
 	const char *why = NULL;
 	int ret;
 
@@ -501,19 +502,19 @@ static void start(const struct options *o, struct config *cf, struct daemon *d, 
 	ret = server_listen(srv, o->socket, cf->has_gid, cf->gid, &why);
 	if (ret)
 		fatal("socket %s: %s: %s", o->socket, why, strerror(-ret));
-	ret = daemon_sync(d, &why);
+	ret = daemon_sync(d, &failed);
 	if (ret)
 		server_close(srv);
 	if (ret == -ENODEV)
 		fatal("%s: no such WireGuard interface (%s backend)", o->ifname, d->ops->name);
-	if (ret == -ENOKEY)
+	if (ret && failed == SYNC_NO_KEY)
 		fatal("%s: the interface has no private key (wg set %s private-key FILE)",
 		      o->ifname, o->ifname);
-	if (ret == -EPROTONOSUPPORT || (ret && !strcmp(why, "cannot read the interface")))
+	if (ret == -EPROTONOSUPPORT || (ret && failed == SYNC_READ))
 		fatal("%s: not a WireGuard interface, or unreadable with the %s backend: %s",
 		      o->ifname, d->ops->name, strerror(-ret));
 	if (ret)
-		fatal("%s: %s: %s", o->ifname, why, strerror(-ret));
+		fatal("%s: %s: %s", o->ifname, daemon_sync_text(failed), strerror(-ret));
 	d->next_check_ms = clock_ms() + DAEMON_CHECK_MS;
 }
 
