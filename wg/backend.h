@@ -22,11 +22,6 @@ int wg_socket_path(const char *ifname, char out[AWG_SOCKET_PATH_MAX + 1]);
  * no whitespace. Checked before it becomes part of a path or a message. */
 bool wg_ifname_ok(const char *ifname);
 
-/* A change list either backend can apply: known ops, and every SET_IPS
- * with IPv4 or IPv6 allowed IPs of a valid length. Checked before any of it
- * reaches the interface. */
-bool wg_changes_ok(const struct wg_change *changes, size_t n);
-
 struct wg_builder {
 	struct wg_device *dev;
 	size_t peers_cap;

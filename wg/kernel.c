@@ -477,10 +477,6 @@ static int kernel_apply(const char *ifname, const struct wg_change *changes, siz
 	uint32_t ip = 0;
 	int ret;
 
-	if (!wg_changes_ok(changes, n))
-		return -EINVAL;
-	if (n == 0)
-		return 0;
 	ret = wgnl_open(ifname, &ctx);
 	if (ret < 0)
 		return ret;

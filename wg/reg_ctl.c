@@ -52,7 +52,7 @@ int registry_remove(struct registry *r, const char *name, struct table_entry *ou
 	memset(&ch, 0, sizeof(ch));
 	ch.op = WG_CHANGE_REMOVE;
 	memcpy(ch.key, r->slot[s].key, AWG_KEY_LEN);
-	ret = r->cfg.ops->apply(r->cfg.ifname, &ch, 1);
+	ret = wg_apply(r->cfg.ops, r->cfg.ifname, &ch, 1);
 	sodium_memzero(&ch, sizeof(ch));
 	if (ret) {
 		r->check = ret;

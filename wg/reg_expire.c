@@ -52,7 +52,7 @@ int registry_expire(struct registry *r, int64_t now, uint32_t after)
 		memcpy(ch[n].key, r->slot[s].key, AWG_KEY_LEN);
 		which[n++] = s;
 	}
-	ret = n ? r->cfg.ops->apply(r->cfg.ifname, ch, n) : 0;
+	ret = wg_apply(r->cfg.ops, r->cfg.ifname, ch, n);
 	if (ret) {
 		log_warn("%s: removing %u expired peer%s failed: %s", r->cfg.ifname, n,
 			 n == 1 ? "" : "s", strerror(-ret));

@@ -240,7 +240,7 @@ static void moved(struct registry *r, const uint32_t *which, uint32_t n)
 		memcpy(ch[m].key, r->slot[which[i]].key, AWG_KEY_LEN);
 		gone[m++] = which[i];
 	}
-	ret = m ? r->cfg.ops->apply(r->cfg.ifname, ch, m) : 0;
+	ret = wg_apply(r->cfg.ops, r->cfg.ifname, ch, m);
 	if (ret) {
 		log_warn("%s: removing %" PRIu32 " moved peer%s failed: %s; trying again",
 			 r->cfg.ifname, m, m == 1 ? "" : "s", strerror(-ret));

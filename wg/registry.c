@@ -514,7 +514,7 @@ static void commit(struct registry *r, struct pending *g, size_t n, struct wg_ch
 		memcpy(ch[m++].addr, p->out->addr, 16);
 	}
 	if (!ret && m) {
-		ret = r->cfg.ops->apply(r->cfg.ifname, ch, m);
+		ret = wg_apply(r->cfg.ops, r->cfg.ifname, ch, m);
 		sodium_memzero(ch, m * sizeof(*ch));
 		if (ret) {
 			log_warn("%s: applying %zu peer%s failed: %s", r->cfg.ifname, n,
@@ -758,7 +758,7 @@ int registry_sync(struct registry *r, const struct wg_device *dev)
 		memcpy(ch[n].key, r->slot[s].key, AWG_KEY_LEN);
 		memcpy(ch[n++].addr, r->slot[s].addr, 16);
 	}
-	ret = n ? r->cfg.ops->apply(r->cfg.ifname, ch, n) : 0;
+	ret = wg_apply(r->cfg.ops, r->cfg.ifname, ch, n);
 	if (ret)
 		goto out;
 	keep_apply(r, dev, why, names, time(NULL));

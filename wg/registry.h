@@ -2,7 +2,7 @@
 /*
  * The registration rules: CN -> name -> address, and who may hold which key
  * and address. Owns the private copy of the table and writes the shared one;
- * changes the interface only through ops->apply, and changes its own state
+ * changes the interface only through wg_apply, and changes its own state
  * only after the apply succeeded.
  */
 #ifndef AUTOWG_REGISTRY_H

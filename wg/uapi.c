@@ -695,9 +695,6 @@ static int uapi_apply(const char *ifname, const struct wg_change *changes, size_
 {
 	int ret;
 
-	/* Refuse a bad list before any of it reaches the interface. */
-	if (!wg_changes_ok(changes, n))
-		return -EINVAL;
 	for (size_t off = 0; off < n; off += WG_UAPI_CHUNK) {
 		size_t k = n - off < WG_UAPI_CHUNK ? n - off : WG_UAPI_CHUNK;
 

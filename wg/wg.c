@@ -70,7 +70,9 @@ const struct wg_ops *wg_ops_pick(const char *ifname, const char *backend)
 	return NULL;
 }
 
-bool wg_changes_ok(const struct wg_change *changes, size_t n)
+/* A change list either backend can apply: known ops, and every SET_IPS
+ * with IPv4 or IPv6 allowed IPs of a valid length. */
+static bool changes_ok(const struct wg_change *changes, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct wg_change *ch = &changes[i];
@@ -85,6 +87,14 @@ bool wg_changes_ok(const struct wg_change *changes, size_t n)
 				return false;
 	}
 	return true;
+}
+
+int wg_apply(const struct wg_ops *ops, const char *ifname, const struct wg_change *changes,
+	     size_t n)
+{
+	if (!changes_ok(changes, n))
+		return -EINVAL;
+	return n ? ops->apply(ifname, changes, n) : 0;
 }
 
 void wg_device_free(struct wg_device *dev)

@@ -77,10 +77,10 @@ struct wg_ops {
 	 * (a reply that was cut short or malformed), -EAGAIN (the kernel dump was
 	 * interrupted WG_DUMP_RETRIES times in a row), -E2BIG (absurdly large). */
 	int (*get_device)(const char *ifname, struct wg_device **out);
-	/* Apply changes in order: as one transaction when they fit in one
-	 * message, else split into several (a SET_IPS with many IPs too: the
-	 * peer then has part of them in between). 0, -EINVAL for an unknown op
-	 * or a SET_IPS without IPs (nothing applied), or -errno. */
+	/* Apply changes (n >= 1, checked by wg_apply) in order: as one
+	 * transaction when they fit in one message, else split into several (a
+	 * SET_IPS with many IPs too: the peer then has part of them in
+	 * between). 0 or -errno. */
 	int (*apply)(const char *ifname, const struct wg_change *changes, size_t n);
 	/* Is any of keys[0..n) a peer of the interface? One lookup per key
 	 * where the backend has one, never a dump; changes nothing. 0: none is;
@@ -107,6 +107,11 @@ const char *wg_socket_dir(void);
 /* backend "auto" (userspace when <dir>/<ifname>.sock exists, else kernel),
  * "kernel" or "userspace"; NULL for an unknown name. */
 const struct wg_ops *wg_ops_pick(const char *ifname, const char *backend);
+/* ops->apply of a checked list: -EINVAL, nothing applied, for an unknown op
+ * or a SET_IPS without valid IPs (IPv4 /0../32, IPv6 /0../128); 0 for an
+ * empty list; else what apply returns. Every change goes through here. */
+int wg_apply(const struct wg_ops *ops, const char *ifname, const struct wg_change *changes,
+	     size_t n);
 void wg_device_free(struct wg_device *dev);
 
 #endif

@@ -328,7 +328,7 @@ static bool case_set_ips(struct ctx *c)
 	/* a SET_IPS without IPs: refused before anything is applied */
 	ch[0] = remove_of(key);
 	ch[1].n_ips = 0;
-	ret = c->ops->apply(c->ifname, ch, 2);
+	ret = wg_apply(c->ops, c->ifname, ch, 2);
 	CHECK(ret == -EINVAL, "a SET_IPS without IPs: %s, want EINVAL", strerror(-ret));
 	dev = get(c);
 	CHECK(dev && find(dev, key), "the REMOVE before it was applied");

@@ -434,7 +434,7 @@ static void apply_refuses_unknown_op_before_sending(void **state)
 
 	ch[1].op = (enum wg_change_op)7;
 	fake_start(&f, "fbadop", "errno=0\n\n", FAKE_REPLY);
-	assert_int_equal(wg_userspace_ops.apply("fbadop", ch, 2), -EINVAL);
+	assert_int_equal(wg_apply(&wg_userspace_ops, "fbadop", ch, 2), -EINVAL);
 	fake_stop(&f);
 	assert_null(request("fbadop", 0));
 }
@@ -802,7 +802,7 @@ int main(void)
 	    T("uapi apply: errno from the daemon, junk or a cut reply fail",
 	      apply_remote_error_is_returned),
 	    T("uapi apply: 2500 changes go as 1000, 1000 and 500", apply_splits_large_lists),
-	    T("uapi apply: an unknown op is refused before anything is sent",
+	    T("wg_apply: an unknown op is refused before anything reaches the daemon",
 	      apply_refuses_unknown_op_before_sending),
 	    T("uapi: get, set, get over one kept connection", requests_share_one_connection),
 	    T("uapi: a connection the daemon closed is replaced transparently",

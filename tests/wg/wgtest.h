@@ -192,7 +192,7 @@ static inline struct wg_device *get(struct ctx *c)
 
 static inline bool apply(struct ctx *c, const struct wg_change *ch, size_t n)
 {
-	int ret = c->ops->apply(c->ifname, ch, n);
+	int ret = wg_apply(c->ops, c->ifname, ch, n);
 
 	if (ret < 0)
 		diag("apply(%s, %zu changes): %s", c->ifname, n, strerror(-ret));
