@@ -88,7 +88,6 @@ static void route(const struct auth *auth, struct trust *trust, struct helper *h
 	char reason[FCGI_REASON_MAX + 1];
 	struct table_settings s;
 	const char *why, *method;
-	int err;
 
 	if (!params_unique(r->env, dup, sizeof(dup))) {
 		text_escape(dup, strlen(dup), name, sizeof(name), 0);
@@ -107,11 +106,7 @@ static void route(const struct auth *auth, struct trust *trust, struct helper *h
 		return;
 	}
 	/* the prefix is the helper's: without it no path can be matched */
-	if ((err = helper_settings(h, &s))) {
-		response_text(out, 503, helper_error(err));
-		return;
-	}
-	if (!settings_ok(&s, &why)) {
+	if (helper_settings(h, &s, &why)) {
 		response_text(out, 503, why);
 		return;
 	}

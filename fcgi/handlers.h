@@ -13,7 +13,5 @@ void handle_register(struct trust *trust, struct helper *h, const struct table_s
 /* peers.json or metrics (which: ROUTE_PEERS or ROUTE_METRICS). */
 void handle_peers(const struct auth *auth, struct helper *h, const struct request *r,
 		  const char *method, struct response *out, enum route which);
-/* The settings are safe to put in an answer: one-line, well-formed. */
-bool settings_ok(const struct table_settings *s, const char **why);
 
 #endif

@@ -7,7 +7,9 @@
  */
 #include "log.h"
 #include "helper.h"
+#include "../core/addr.h"
 #include "../core/clock.h"
+#include "../core/key.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -283,13 +285,50 @@ const char *helper_error(int err)
 	return err == -ETIMEDOUT ? "helper did not answer in time" : "helper unavailable";
 }
 
-int helper_settings(struct helper *h, struct table_settings *out)
+static bool printable_word(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s[i]; i++)
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return false;
+	return i > 0;
+}
+
+/* Settings the helper published are safe to put in an answer: one-line,
+ * well-formed. */
+static bool settings_ok(const struct table_settings *s, const char **why)
+{
+	struct prefix6 p;
+	uint8_t key[AWG_KEY_LEN];
+	const char *bad;
+
+	if (!printable_word(s->http_prefix) || s->http_prefix[0] != '/')
+		*why = "helper settings: bad http prefix";
+	else if (!printable_word(s->endpoint))
+		*why = "helper settings: bad endpoint";
+	else if (!prefix6_parse(s->route, &p, &bad) || !prefix6_parse(s->pool, &p, &bad))
+		*why = "helper settings: bad route or pool";
+	else if (!key_parse(s->pubkey, strlen(s->pubkey), key, &bad))
+		*why = "helper settings: bad interface key";
+	else if (s->keepalive > 65535)
+		*why = "helper settings: bad keepalive";
+	else
+		return true;
+	return false;
+}
+
+int helper_settings(struct helper *h, struct table_settings *out, const char **why)
 {
 	int err = ensure(h);
 
-	if (err)
+	if (!err && !table_read_settings(h->table, h->table_size, out))
+		err = -EAGAIN;
+	if (err) {
+		*why = helper_error(err);
 		return err;
-	return table_read_settings(h->table, h->table_size, out) ? 0 : -EAGAIN;
+	}
+	return settings_ok(out, why) ? 0 : -EBADMSG;
 }
 
 /* Known flags only; without REPLY_HAS_OLD_KEY the field is zeros. */

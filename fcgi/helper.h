@@ -37,8 +37,10 @@ void helper_begin(struct helper *h);
 /* A fresh deadline for the rest of the request, after its body (which has
  * its own, FCGI_BODY_TIMEOUT_MS): the helper still gets HELPER_TIMEOUT_MS. */
 void helper_renew(struct helper *h);
-/* Settings from the table, connecting when needed: 0, or -errno. */
-int helper_settings(struct helper *h, struct table_settings *out);
+/* Settings from the table, connecting when needed, checked fit for an
+ * answer (one-line, well-formed): 0, or -errno (-EBADMSG: the helper's
+ * settings are not) with *why the one-line reason for the client. */
+int helper_settings(struct helper *h, struct table_settings *out, const char **why);
 /* One registration: 0 with a checked reply, or -errno. */
 int helper_register(struct helper *h, const char *cn, const uint8_t key[AWG_KEY_LEN],
 		    struct msg_register_reply *out);

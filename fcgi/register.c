@@ -21,37 +21,6 @@ static bool one_line(const char *s, size_t max)
 	return i > 0;
 }
 
-static bool printable_word(const char *s)
-{
-	size_t i;
-
-	for (i = 0; s[i]; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-			return false;
-	return i > 0;
-}
-
-bool settings_ok(const struct table_settings *s, const char **why)
-{
-	struct prefix6 p;
-	uint8_t key[AWG_KEY_LEN];
-	const char *bad;
-
-	if (!printable_word(s->http_prefix) || s->http_prefix[0] != '/')
-		*why = "helper settings: bad http prefix";
-	else if (!printable_word(s->endpoint))
-		*why = "helper settings: bad endpoint";
-	else if (!prefix6_parse(s->route, &p, &bad) || !prefix6_parse(s->pool, &p, &bad))
-		*why = "helper settings: bad route or pool";
-	else if (!key_parse(s->pubkey, strlen(s->pubkey), key, &bad))
-		*why = "helper settings: bad interface key";
-	else if (s->keepalive > 65535)
-		*why = "helper settings: bad keepalive";
-	else
-		return true;
-	return false;
-}
-
 static void answer(const struct table_settings *s, const uint8_t addr[16], struct response *out)
 {
 	char ip[AWG_ADDR_TEXT_MAX + 1], *body = malloc(REGISTER_ANSWER_MAX);
@@ -146,7 +115,7 @@ void handle_register(struct trust *trust, struct helper *h, const struct table_s
 		return;
 	}
 	/* the freshest settings: the port or key may have changed meanwhile */
-	if (helper_settings(h, &now) || !settings_ok(&now, &why))
+	if (helper_settings(h, &now, &why))
 		now = *s;
 	if (!prefix6_parse(now.pool, &pool, &why) || !prefix6_contains(&pool, reply.addr)) {
 		response_text(out, 503, "helper answered an address outside the pool");
