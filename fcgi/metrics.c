@@ -150,10 +150,16 @@ static void totals(struct out *o, const struct table_settings *s, const struct t
 	uint32_t i;
 
 	family(o, "autowg_registrations_total", "counter",
-	       "Registrations answered, by outcome (ok, same, replaced, or the refusal).");
-	for (i = 0; i < REG_RESULT_COUNT; i++)
+	       "Registrations the helper answered, by outcome (ok, same, replaced, or the "
+	       "refusal).");
+	for (i = 0; i < REG_RESULT_COUNT; i++) {
+		/* a malformed key is refused by the responder itself (400) and
+		 * never reaches the helper: no series pretends to count it */
+		if (i == REG_BAD_KEY)
+			continue;
 		put(o, "autowg_registrations_total{outcome=\"%s\"} %" PRIu64 "\n",
 		    reg_result_name(i), c->registrations[i]);
+	}
 	family(o, "autowg_peers_managed", "gauge", "Peers in the registration table.");
 	put(o, "autowg_peers_managed %ld\n", n);
 	family(o, "autowg_table_capacity", "gauge",

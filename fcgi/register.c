@@ -93,11 +93,9 @@ void handle_register(struct trust *trust, struct helper *h, const struct table_s
 	}
 	out->audit.flags |= AUDIT_HAS_KEY;
 	memcpy(out->audit.key, key, AWG_KEY_LEN);
+	/* the helper alone knows whether its interface is up: it answers (and
+	 * counts) REG_UNAVAILABLE, so it is asked whatever s->up said */
 	helper_renew(h); /* the body may have taken up to FCGI_BODY_TIMEOUT_MS */
-	if (!s->up) {
-		response_text(out, 503, "WireGuard interface unavailable");
-		return;
-	}
 	if ((err = helper_register(h, cn, key, &reply))) {
 		response_text(out, 503, helper_error(err));
 		return;

@@ -48,8 +48,11 @@ static int learn_iface_addrs(struct daemon *d)
 	return ret;
 }
 
+/* The settings into the shared table; their up is the registry's, the one
+ * flag that says whether the interface is usable. */
 static void settings_publish(struct daemon *d)
 {
+	d->settings.up = registry_up(d->reg);
 	table_write_settings(d->shm.base, &d->settings);
 }
 
@@ -131,10 +134,8 @@ int daemon_sync(struct daemon *d, enum sync_step *failed)
 	registry_routes_sync(d->reg, own, n_own);
 	d->next_repair_ms = clock_ms() + ROUTE_REPAIR_MS;
 	settings_from_device(d, dev);
-	d->settings.up = 1;
-	settings_publish(d);
 	registry_set_up(d->reg, true);
-	d->up = true;
+	settings_publish(d);
 	d->id = id;
 	d->down_why[0] = '\0';
 out:
@@ -147,9 +148,7 @@ static void go_down(struct daemon *d, const char *why)
 {
 	log_warn("%s: interface lost (%s): registrations answer 503 until it is back", d->ifname,
 		 why);
-	d->up = false;
 	registry_set_up(d->reg, false);
-	d->settings.up = 0;
 	settings_publish(d);
 }
 
@@ -191,7 +190,7 @@ static void check(struct daemon *d, int err)
 
 	d->next_check_ms = clock_ms() + DAEMON_CHECK_MS;
 	d->ops->identity(d->ifname, &id);
-	if (d->up) {
+	if (registry_up(d->reg)) {
 		if (!id.exists) {
 			go_down(d, "it is gone");
 		} else if (!same_identity(&id, &d->id)) {
@@ -212,7 +211,7 @@ static void check(struct daemon *d, int err)
 			}
 		}
 	}
-	if (!d->up && id.exists &&
+	if (!registry_up(d->reg) && id.exists &&
 	    (!same_identity(&id, &d->failed_id) || clock_ms() >= d->retry_ms))
 		try_up(d, &id);
 }
@@ -256,7 +255,7 @@ uint32_t daemon_refresh(struct daemon *d)
 	int64_t now = clock_ms();
 
 	/* a lost interface is news at once, whatever the last refresh said */
-	if (!d->up)
+	if (!registry_up(d->reg))
 		return REG_UNAVAILABLE;
 	if (d->refreshed_ms && now - d->refreshed_ms < DAEMON_REFRESH_MS)
 		return d->refresh_result;
@@ -271,7 +270,7 @@ static void rescan_tick(struct daemon *d)
 {
 	int64_t t0 = clock_ms(), period;
 
-	if (!d->up || t0 < d->next_rescan_ms)
+	if (!registry_up(d->reg) || t0 < d->next_rescan_ms)
 		return;
 	reread(d); /* on its own schedule: a MSG_REFRESH right after still reads afresh */
 	period = (clock_ms() - t0) * RESCAN_COST_SHARE;
@@ -298,7 +297,7 @@ static void expire_tick(struct daemon *d)
 	int64_t now = clock_ms();
 	int ret;
 
-	if (!d->expire_after || !d->up || now < d->next_expire_ms)
+	if (!d->expire_after || !registry_up(d->reg) || now < d->next_expire_ms)
 		return;
 	d->next_expire_ms = now + expire_period_ms(d->expire_after);
 	ret = d->ops->get_device(d->ifname, &dev);
@@ -348,7 +347,7 @@ void daemon_routes_read(struct daemon *d)
 	if (ret)
 		log_warn("%s: reading route notifications: %s", d->ifname, strerror(-ret));
 	/* while the interface is away its sync reads the table anyway */
-	if (!d->up)
+	if (!registry_up(d->reg))
 		return;
 	registry_route_events(d->reg, ev, n);
 	if (lost)
@@ -360,7 +359,7 @@ static void routes_tick(struct daemon *d)
 {
 	int64_t now = clock_ms();
 
-	if (!d->routes || !d->up || now < d->next_repair_ms)
+	if (!d->routes || !registry_up(d->reg) || now < d->next_repair_ms)
 		return;
 	d->next_repair_ms = now + ROUTE_REPAIR_MS;
 	registry_routes_repair(d->reg);

@@ -39,7 +39,6 @@ struct daemon {
 	struct shm_table shm;
 	struct table_settings settings;
 	char host[AWG_HOST_MAX + 1]; /* --endpoint */
-	bool up;
 	struct wg_identity id;
 	int64_t next_check_ms;	      /* monotonic */
 	char down_why[128];	      /* last reason a recovery failed, logged once */

@@ -310,6 +310,10 @@ static uint32_t reg_check(struct registry *r, const char *cn, const uint8_t key[
 	enum map_step step;
 	uint32_t s;
 
+	/* first, as the responders did when they checked the settings: a down
+	 * interface answers 503 whatever the request */
+	if (!r->up)
+		return answer(out, REG_UNAVAILABLE, NULL), 1;
 	step = map_cn(r->cfg.pattern, r->cfg.conv, cn, out->name, out->addr, &why);
 	if (step != MAP_OK) {
 		answer(out, step == MAP_BAD_CN ? REG_BAD_CN : REG_BAD_NAME, why);
@@ -317,8 +321,6 @@ static uint32_t reg_check(struct registry *r, const char *cn, const uint8_t key[
 	}
 	if (key_is_zero(key))
 		return answer(out, REG_BAD_KEY, "the all-zero key"), 1;
-	if (!r->up)
-		return answer(out, REG_UNAVAILABLE, NULL), 1;
 	if (r->has_iface_key && key_equal(key, r->iface_key))
 		return answer(out, REG_KEY_IFACE, NULL), 1;
 	if (statics_has_key(&r->st, key))

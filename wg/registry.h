@@ -111,7 +111,12 @@ void registry_routes_repair(struct registry *r);
 /* Entries without their route (0 when --install-routes is off). */
 uint32_t registry_unrouted(const struct registry *r);
 
+/* Whether the interface is usable: the one flag the helper keeps of it (the
+ * daemon sets it, its published settings follow). While it is false every
+ * registration is REG_UNAVAILABLE, and nothing touches the interface. False
+ * after registry_new. */
 void registry_set_up(struct registry *r, bool up);
+bool registry_up(const struct registry *r);
 /* --keep-peers: from now on a sync keeps the pool's peers that look like
  * ours (see reg_keep.c) instead of removing them. Off after registry_new. */
 void registry_set_keep_peers(struct registry *r, bool keep);
@@ -119,7 +124,6 @@ void registry_set_keep_peers(struct registry *r, bool keep);
  * (REG_RATE_LIMITED until then); the same key again is never limited, nor a
  * kept peer's device taking its entry over. 0, after registry_new: off. */
 void registry_set_min_rekey(struct registry *r, uint32_t seconds);
-bool registry_up(const struct registry *r);
 /* The -errno of an apply that failed since the last call (then 0 again), or
  * 0: a failure means the interface needs a check. */
 int registry_take_check(struct registry *r);

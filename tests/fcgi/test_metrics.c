@@ -94,6 +94,7 @@ static void per_peer_series_and_totals(void **state)
 	table_count_registration(t.base, REG_OK);
 	table_count_registration(t.base, REG_OK);
 	table_count_registration(t.base, REG_KEY_TAKEN);
+	table_count_registration(t.base, REG_BAD_KEY); /* a raw client's zero key: not exported */
 	table_count_registration(t.base, REG_RESULT_COUNT + 100); /* ignored */
 	table_count_expired(t.base, 3);
 	table_set_routes(t.base, 5);
@@ -115,6 +116,8 @@ static void per_peer_series_and_totals(void **state)
 	has(text, "autowg_registrations_total{outcome=\"ok\"} 2");
 	has(text, "autowg_registrations_total{outcome=\"key_taken\"} 1");
 	has(text, "autowg_registrations_total{outcome=\"unavailable\"} 0");
+	if (strstr(text, "outcome=\"bad_key\""))
+		fail_msg("a bad_key series, which nothing a responder sends can count:\n%s", text);
 	has(text, "autowg_peers_managed 2");
 	has(text, "autowg_table_capacity 8");
 	has(text, "autowg_expired_total 3");

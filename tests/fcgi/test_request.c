@@ -248,14 +248,17 @@ static void helper_nonsense_is_503(void **state)
 	expect(&q, 503, NULL);
 }
 
-static void interface_down_is_503(void **state)
+/* The helper alone knows whether its interface is up, and answers (and
+ * counts) REG_UNAVAILABLE: the responder asks it whatever the settings say. */
+static void interface_down_is_503_from_the_helper(void **state)
 {
 	struct req q;
 
 	fake_settings("/", 0);
+	fake_reply(REG_UNAVAILABLE, NULL, "", "WireGuard interface unavailable");
 	req_register(&q);
 	expect(&q, 503, "WireGuard interface unavailable\n");
-	assert_int_equal(fake.registers, 0);
+	assert_int_equal(fake.registers, 1);
 }
 
 static void helper_absent_is_503_at_once(void **state)
@@ -522,7 +525,7 @@ int main(void)
 	    T(helper_rate_limited_is_429_with_retry_after),
 	    T(helper_bad_retry_after_is_503),
 	    T(helper_nonsense_is_503),
-	    T(interface_down_is_503),
+	    T(interface_down_is_503_from_the_helper),
 	    T(helper_absent_is_503_at_once),
 	    T(helper_stuck_is_503_within_a_second),
 	    T(helper_restart_reconnects_in_the_same_request),

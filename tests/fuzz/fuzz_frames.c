@@ -367,10 +367,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fake_get("fuzz0", &dev) || registry_sync(d.reg, dev))
 		abort();
 	wg_device_free(dev);
-	d.up = !(flags & F_DOWN);
-	registry_set_up(d.reg, d.up);
+	registry_set_up(d.reg, !(flags & F_DOWN));
 	d.refreshed_ms = clock_ms(); /* no refresh from the interface: no getifaddrs */
-	d.refresh_result = d.up ? REG_OK : REG_UNAVAILABLE;
+	d.refresh_result = flags & F_DOWN ? REG_UNAVAILABLE : REG_OK;
 	apply_fail = flags & F_APPLY_FAIL ? -EIO : 0;
 
 	memset(&srv, 0, sizeof(srv));

@@ -3,7 +3,8 @@
 # real wireguard-go interface: counters right after known registrations and
 # refusals, the peers.json credential rules, and the answer parsed by two
 # real Prometheus text-format parsers (promtool check metrics, and
-# python3-prometheus-client's text_string_to_metric_families).
+# python3-prometheus-client's text_string_to_metric_families). Every outcome
+# exported counts what it says: one the helper never sees is not exported.
 # shellcheck source=tests/smoke/fcgi-lib.sh
 . "$(dirname "$0")/fcgi-lib.sh"
 
@@ -83,13 +84,15 @@ expect_eq "a HELP and a TYPE line for every family" "" "$missing"
 val() { printf '%s\n' "$S" | awk -v k="$1" '$1 == k { print $2 }'; }
 reg() { val "autowg_registrations_total{outcome=$1}"; }
 got=""
-for o in ok same replaced bad_key bad_cn key_taken key_static key_iface addr_taken addr_static \
+for o in ok same replaced bad_cn key_taken key_static key_iface addr_taken addr_static \
 	addr_iface bad_name full unavailable rate_limited; do
 	got="$got $o=$(reg $o)"
 done
-expect_eq "registrations by outcome (bad_key stops at the responder)" \
-	" ok=2 same=1 replaced=3 bad_key=0 bad_cn=1 key_taken=1 key_static=1 key_iface=0 addr_taken=0 addr_static=0 addr_iface=0 bad_name=1 full=0 unavailable=0 rate_limited=0" \
+expect_eq "registrations by outcome" \
+	" ok=2 same=1 replaced=3 bad_cn=1 key_taken=1 key_static=1 key_iface=0 addr_taken=0 addr_static=0 addr_iface=0 bad_name=1 full=0 unavailable=0 rate_limited=0" \
 	"$got"
+expect_eq "no bad_key series: a malformed key is refused by the responder (400), never counted" \
+	"" "$(grep 'outcome="bad_key"' "$T_TMP/metrics.txt")"
 expect_eq "autowg_peers_managed: the two devices" 2 "$(val 'autowg_peers_managed{}')"
 expect_eq "autowg_table_capacity: --max-peers" 500 "$(val 'autowg_table_capacity{}')"
 expect_eq "autowg_key_changes_total: 42 changed keys 3 times" 3 "$(val 'autowg_key_changes_total{name=42}')"
@@ -144,6 +147,13 @@ ip -n "$NS" link del "$IF"
 helper_down() { get "$GOOD" && [ "$STATUS" = 200 ] && grep -q "^autowg_helper_up{interface=\"$IF\"} 0\$" "$T_TMP/resp.body"; }
 check "interface gone: metrics answer 200 with autowg_helper_up 0" wait_for 5 helper_down
 check "... and still parse (promtool)" promtool check metrics <"$T_TMP/resp.body"
+register 1234 "$(newkey)"
+expect_status "interface gone: a registration answers 503" 503
+expect_eq "interface gone: the refusal says the interface is unavailable" \
+	"WireGuard interface unavailable" "$RESP"
+get "$GOOD"
+S=$(samples "$T_TMP/resp.body" 2>&1)
+expect_eq "interface gone: the 503 counts as outcome unavailable" 1 "$(reg unavailable)"
 req REQUEST_METHOD=GET REQUEST_URI=/v1/peers.json "$GOOD"
 expect_status "... while peers.json answers 503" 503
 done_testing

@@ -592,6 +592,9 @@ static void down_interface_is_unavailable(void **state)
 
 	registry_set_up(f->r, false);
 	assert_int_equal(reg(f, "1", 1, NULL), REG_UNAVAILABLE);
+	/* before anything else: a 503 whatever the request */
+	assert_int_equal(reg(f, "12-34", 1, NULL), REG_UNAVAILABLE);
+	assert_int_equal(reg(f, "10000", 1, NULL), REG_UNAVAILABLE);
 	assert_int_equal(fake.calls, 0);
 	registry_set_up(f->r, true);
 	assert_int_equal(reg(f, "1", 1, NULL), REG_OK);
