@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include "peers.h"
+#include "outbuf.h"
 #include "../core/addr.h"
 #include "../core/dn.h"
 #include "../core/key.h"
@@ -26,19 +27,9 @@ static int by_name(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-struct out {
-	char *buf;
-	size_t len, cap;
-};
+#define put_lit(o, s) outbuf_put(o, s, sizeof(s) - 1)
 
-static void put_mem(struct out *o, const char *s, size_t n)
-{
-	memcpy(o->buf + o->len, s, n);
-	o->len += n;
-}
-#define put_lit(o, s) put_mem(o, s, sizeof(s) - 1)
-
-static void put_u64(struct out *o, uint64_t v)
+static void put_u64(struct outbuf *o, uint64_t v)
 {
 	char t[20];
 	size_t i = sizeof(t);
@@ -46,13 +37,13 @@ static void put_u64(struct out *o, uint64_t v)
 	do
 		t[--i] = (char)('0' + v % 10);
 	while (v /= 10);
-	put_mem(o, t + i, sizeof(t) - i);
+	outbuf_put(o, t + i, sizeof(t) - i);
 }
 
-static void put_i64(struct out *o, int64_t v)
+static void put_i64(struct outbuf *o, int64_t v)
 {
 	if (v < 0) {
-		o->buf[o->len++] = '-';
+		o->p[o->len++] = '-';
 		put_u64(o, (uint64_t)0 - (uint64_t)v);
 	} else {
 		put_u64(o, (uint64_t)v);
@@ -61,19 +52,19 @@ static void put_i64(struct out *o, int64_t v)
 
 /* A JSON string of a name that passed cn_check: no control bytes, so only
  * the quote and the backslash need escaping; UTF-8 goes through as is. */
-static void put_name(struct out *o, const char *s)
+static void put_name(struct outbuf *o, const char *s)
 {
-	o->buf[o->len++] = '"';
+	o->p[o->len++] = '"';
 	for (; *s; s++) {
 		if (*s == '"' || *s == '\\')
-			o->buf[o->len++] = '\\';
-		o->buf[o->len++] = *s;
+			o->p[o->len++] = '\\';
+		o->p[o->len++] = *s;
 	}
-	o->buf[o->len++] = '"';
+	o->p[o->len++] = '"';
 }
 
 /* in sorted key order, as the original autowg's json.dumps(sort_keys=True) */
-static void put_entry(struct out *o, const struct table_entry *e)
+static void put_entry(struct outbuf *o, const struct table_entry *e)
 {
 	char ip[AWG_ADDR_TEXT_MAX + 1], key[AWG_KEY_B64_LEN + 1];
 
@@ -83,21 +74,22 @@ static void put_entry(struct out *o, const struct table_entry *e)
 	put_lit(o, ":{\"created\":");
 	put_i64(o, e->created);
 	put_lit(o, ",\"ip\":\"");
-	put_mem(o, ip, strlen(ip));
+	outbuf_put(o, ip, strlen(ip));
 	put_lit(o, "\",\"last_handshake\":");
 	put_i64(o, e->last_handshake);
 	put_lit(o, ",\"pubkey\":\"");
-	put_mem(o, key, AWG_KEY_B64_LEN);
+	outbuf_put(o, key, AWG_KEY_B64_LEN);
 	put_lit(o, "\",\"rx_bytes\":");
 	put_u64(o, e->rx_bytes);
 	put_lit(o, ",\"tx_bytes\":");
 	put_u64(o, e->tx_bytes);
-	o->buf[o->len++] = '}';
+	o->p[o->len++] = '}';
 }
 
-/* Consistent copies of every used entry into rows; their count, or -1. */
-long peers_rows(const void *base, size_t size, struct table_entry *rows, uint32_t hw,
-		const char **why)
+/* Consistent copies of the used entries among the first hw into rows[hw]:
+ * their count, or -1 with *why. */
+static long read_rows(const void *base, size_t size, struct table_entry *rows, uint32_t hw,
+		      const char **why)
 {
 	const char *bad;
 	uint32_t i;
@@ -123,61 +115,88 @@ long peers_rows(const void *base, size_t size, struct table_entry *rows, uint32_
 	return n;
 }
 
-static char *render(struct table_entry **idx, long n, size_t *len, const char **why)
+/* rows[0..n) by name: pointers sorted (cheap to move), then the rows copied
+ * in that order, so that every pass after reads them one after the other. */
+static bool sort_rows(struct table_entry **rows, long n)
 {
-	struct out o = {.cap = (size_t)n * JSON_ENTRY_ESTIMATE + JSON_ENTRY_MAX + 4};
-	char *grown;
+	const struct table_entry **idx = calloc(n ? (size_t)n : 1, sizeof(*idx));
+	struct table_entry *sorted = calloc(n ? (size_t)n : 1, sizeof(*sorted));
 	long k;
 
-	*why = "out of memory";
-	if (!(o.buf = malloc(o.cap)))
-		return NULL;
-	o.buf[o.len++] = '{';
-	for (k = 0; k < n; k++) {
-		if (k && !strcmp(idx[k - 1]->name, idx[k]->name)) {
-			*why = "registration table has a name twice";
-			free(o.buf);
-			return NULL;
-		}
-		if (o.cap - o.len < JSON_ENTRY_MAX + 4) {
-			if (!(grown = realloc(o.buf, o.cap * 2))) {
-				free(o.buf);
-				return NULL;
-			}
-			o.buf = grown;
-			o.cap *= 2;
-		}
-		if (k)
-			o.buf[o.len++] = ',';
-		put_entry(&o, idx[k]);
+	if (!idx || !sorted) {
+		free(idx);
+		free(sorted);
+		return false;
 	}
-	put_lit(&o, "}\n");
-	o.buf[o.len] = '\0';
-	*len = o.len;
-	return o.buf;
+	for (k = 0; k < n; k++)
+		idx[k] = &(*rows)[k];
+	qsort(idx, (size_t)n, sizeof(*idx), by_name);
+	for (k = 0; k < n; k++)
+		sorted[k] = *idx[k];
+	free(idx);
+	free(*rows);
+	*rows = sorted;
+	return true;
+}
+
+bool peer_rows_read(const void *base, size_t size, bool sort, struct peer_rows *pr,
+		    const char **why)
+{
+	uint32_t hw = table_high_water(base, size);
+
+	*pr = (struct peer_rows){0};
+	*why = "out of memory";
+	pr->rows = calloc(hw ? hw : 1, sizeof(*pr->rows));
+	if (!pr->rows)
+		goto fail;
+	if ((pr->n = read_rows(base, size, pr->rows, hw, why)) < 0)
+		goto fail;
+	if (sort && !sort_rows(&pr->rows, pr->n)) {
+		*why = "out of memory";
+		goto fail;
+	}
+	return true;
+fail:
+	peer_rows_free(pr);
+	return false;
+}
+
+void peer_rows_free(struct peer_rows *pr)
+{
+	free(pr->rows);
+	*pr = (struct peer_rows){0};
 }
 
 bool peers_json(const void *base, size_t size, char **out, size_t *len, const char **why)
 {
-	uint32_t hw = table_high_water(base, size);
-	struct table_entry *rows, **idx;
-	long n, k;
-	bool ok = false;
+	struct peer_rows pr;
+	struct outbuf o;
+	long k;
 
-	rows = calloc(hw ? hw : 1, sizeof(*rows));
-	idx = calloc(hw ? hw : 1, sizeof(*idx));
+	if (!peer_rows_read(base, size, true, &pr, why))
+		return false;
 	*why = "out of memory";
-	if (!rows || !idx)
-		goto out;
-	if ((n = peers_rows(base, size, rows, hw, why)) < 0)
-		goto out;
-	for (k = 0; k < n; k++)
-		idx[k] = &rows[k];
-	qsort(idx, (size_t)n, sizeof(*idx), by_name);
-	*out = render(idx, n, len, why);
-	ok = *out != NULL;
-out:
-	free(idx);
-	free(rows);
-	return ok;
+	if (!outbuf_init(&o, (size_t)pr.n * JSON_ENTRY_ESTIMATE + JSON_ENTRY_MAX + 4))
+		goto fail;
+	o.p[o.len++] = '{';
+	for (k = 0; k < pr.n; k++) {
+		if (k && !strcmp(pr.rows[k - 1].name, pr.rows[k].name)) {
+			*why = "registration table has a name twice";
+			outbuf_free(&o);
+			goto fail;
+		}
+		if (!outbuf_room(&o, JSON_ENTRY_MAX + 4))
+			break;
+		if (k)
+			o.p[o.len++] = ',';
+		put_entry(&o, &pr.rows[k]);
+	}
+	if (outbuf_room(&o, 2))
+		put_lit(&o, "}\n");
+	*out = outbuf_take(&o, len);
+	peer_rows_free(&pr);
+	return *out != NULL;
+fail:
+	peer_rows_free(&pr);
+	return false;
 }

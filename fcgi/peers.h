@@ -1,11 +1,26 @@
 /* SPDX-License-Identifier: MIT */
-/* GET <prefix>v1/peers.json: the table as the original autowg's JSON (docs/design.md). */
+/* GET <prefix>v1/peers.json: the table as the original autowg's JSON
+ * (docs/design.md); and the table's rows by name, which /metrics lists too. */
 #ifndef AUTOWG_FCGI_PEERS_H
 #define AUTOWG_FCGI_PEERS_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
+
+struct table_entry;
+
+/* The used entries of a table, each a consistent copy. */
+struct peer_rows {
+	struct table_entry *rows; /* n of them: by name when sorted, else in slot order */
+	long n;
+};
+
+/* The table at base[0..size) into *pr (peer_rows_free frees it), sorted by
+ * name when sort. False with *why when an entry stayed torn, a name is not
+ * clean UTF-8 without control bytes, or there is no memory. */
+bool peer_rows_read(const void *base, size_t size, bool sort, struct peer_rows *pr,
+		    const char **why);
+void peer_rows_free(struct peer_rows *pr);
 
 /*
  * The table at base[0..size) as a JSON object keyed by name, each
@@ -14,12 +29,6 @@
  * stayed torn, is malformed, or a name appears twice: better no answer
  * than a wrong one.
  */
-/* Consistent copies of the used entries among the first hw into rows[hw]:
- * their count, or -1 with *why (an entry stayed torn, or a name is not
- * clean UTF-8 without control bytes). */
-struct table_entry;
-long peers_rows(const void *base, size_t size, struct table_entry *rows, uint32_t hw,
-		const char **why);
 bool peers_json(const void *base, size_t size, char **out, size_t *len, const char **why);
 
 #endif
