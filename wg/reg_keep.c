@@ -94,7 +94,8 @@ void peer_ips_text(const struct wg_peer *p, char *ips, size_t size)
 		snprintf(ips + o, size - o, ",...");
 }
 
-void log_flushed(const struct wg_peer *p, const char *why)
+/* "flushed peer KEY (IPS)", and ": not kept: WHY" when why. */
+static void log_flushed(const struct wg_peer *p, const char *why)
 {
 	char k[AWG_KEY_B64_LEN + 1], ips[LOG_IPS_MAX * (AWG_PREFIX_TEXT_MAX + 1) + 8];
 
@@ -104,6 +105,13 @@ void log_flushed(const struct wg_peer *p, const char *why)
 		log_info("flushed peer %s (%s): not kept: %s", k, ips, why);
 	else
 		log_info("flushed peer %s (%s)", k, ips);
+}
+
+/* A pool peer: one a sync keeps or flushes (not ours, its allowed IPs all in
+ * the pool). */
+static bool pool_peer(const struct registry *r, const struct wg_peer *p)
+{
+	return !registry_is_ours(r, p->key) && peer_pool_only(p, &r->cfg.conv->pool);
 }
 
 /* --keep-peers: which pool peers stay (why[i] NULL, name in names[i]) and
@@ -122,7 +130,7 @@ int keep_plan(struct registry *r, const struct wg_device *dev, const struct stat
 		const struct wg_peer *p = &dev->peers[i];
 
 		why[i] = "--keep-peers is off";
-		if (registry_is_ours(r, p->key) || !peer_pool_only(p, &r->cfg.conv->pool))
+		if (!pool_peer(r, p))
 			continue;
 		if (!r->keep_peers)
 			continue;
@@ -141,31 +149,44 @@ int keep_plan(struct registry *r, const struct wg_device *dev, const struct stat
 	return ret;
 }
 
-void keep_apply(struct registry *r, const struct wg_device *dev, const char **why,
-		char (*names)[AWG_NAME_MAX + 1], int64_t now)
+void keep_log(const struct registry *r, const struct wg_device *dev, const char **why,
+	      char (*names)[AWG_NAME_MAX + 1])
+{
+	char k[AWG_KEY_B64_LEN + 1], a[AWG_ADDR_TEXT_MAX + 1];
+	size_t i;
+
+	for (i = 0; i < dev->n_peers; i++) {
+		const struct wg_peer *p = &dev->peers[i];
+
+		if (!pool_peer(r, p))
+			continue;
+		if (why[i]) {
+			log_flushed(p, r->keep_peers ? why[i] : NULL);
+			continue;
+		}
+		key_format(p->key, k);
+		addr6_format(p->ips[0].addr, a);
+		log_info("kept peer %s %s key %s", names[i], a, k);
+	}
+}
+
+void keep_take(struct registry *r, const struct wg_device *dev, const char **why,
+	       char (*names)[AWG_NAME_MAX + 1], int64_t now)
 {
 	size_t i;
 	uint32_t s, kept = 0;
 
 	for (i = 0; i < dev->n_peers; i++) {
 		const struct wg_peer *p = &dev->peers[i];
-		char k[AWG_KEY_B64_LEN + 1], a[AWG_ADDR_TEXT_MAX + 1];
 
-		if (registry_is_ours(r, p->key) || !peer_pool_only(p, &r->cfg.conv->pool))
+		if (!pool_peer(r, p) || why[i])
 			continue;
-		if (why[i]) {
-			log_flushed(p, r->keep_peers ? why[i] : NULL);
-			continue;
-		}
 		s = slot_take(r, names[i], p->ips[0].addr, p->key, now);
 		r->adopted[s] = true;
 		slot_stats(r, s, p);
 		if (p->last_handshake > r->seen[s])
 			r->seen[s] = p->last_handshake;
 		kept++;
-		key_format(p->key, k);
-		addr6_format(p->ips[0].addr, a);
-		log_info("kept peer %s %s key %s", names[i], a, k);
 	}
 	if (kept)
 		table_count_adopted(r->cfg.table, kept);

@@ -698,107 +698,166 @@ static void log_trimmed(const struct wg_peer *p, const struct prefix6 *pool)
 		 k, ips, kept);
 }
 
-int registry_sync(struct registry *r, const struct wg_device *dev)
+/* What a sync will do, worked out before the interface is touched. */
+struct sync_plan {
+	const struct wg_device *dev;
+	const uint8_t *iface_key; /* the interface's public key, or NULL */
+	struct statics st;	  /* the static peers the sync leaves */
+	struct wg_change *ch;	  /* n of them, room for n_ch */
+	size_t n, n_ch;
+	struct wg_allowedip *outside; /* the trimmed static peers' allowed IPs */
+	bool *drop;		      /* per slot: the entry clashes, it goes */
+	/* per peer of dev: why a pool peer is flushed (NULL: kept, under
+	 * names[i] when --keep-peers) */
+	const char **why;
+	char (*names)[AWG_NAME_MAX + 1];
+	size_t flushed, trimmed, n_keep;
+};
+
+static void sync_plan_free(struct sync_plan *p)
 {
-	const uint8_t *iface_key = dev->flags & WG_DEVICE_HAS_PUBLIC_KEY ? dev->public_key : NULL;
+	if (p->ch)
+		sodium_memzero(p->ch, p->n_ch * sizeof(*p->ch));
+	free(p->ch);
+	free(p->outside);
+	free(p->drop);
+	free(p->why);
+	free(p->names);
+	statics_free(&p->st);
+}
+
+/* A static peer with allowed IPs in the pool loses those; it is the
+ * interface's, so is not in the registry. */
+static bool trimmed_static(const struct registry *r, const struct wg_peer *p)
+{
 	const struct prefix6 *pool = &r->cfg.conv->pool;
-	struct statics st;
-	struct wg_change *ch = NULL;
-	struct wg_allowedip *outside = NULL;
-	bool *drop = NULL;
-	const char **why = NULL;
-	char(*names)[AWG_NAME_MAX + 1] = NULL;
-	size_t i, n = 0, flushed = 0, trimmed = 0, n_keep = 0, n_ips = 0;
-	size_t n_ch = dev->n_peers + r->count + 1;
+
+	return !is_ours(r, p->key) && peer_in_pool(p, pool) && !peer_pool_only(p, pool);
+}
+
+/* The change list: the pool's other peers removed (or trimmed, for a static
+ * peer with allowed IPs on both sides of the pool's edge), every entry set,
+ * or removed when it clashes. 0 or -errno (-ENOMEM). */
+static int sync_plan(struct registry *r, const struct wg_device *dev, struct sync_plan *p)
+{
+	const struct prefix6 *pool = &r->cfg.conv->pool;
+	size_t i, n_ips = 0;
 	uint32_t s, end;
 	int ret;
 
-	ret = statics_learn(&st, dev, skip_sync, r, pool, r->hkey);
+	*p = (struct sync_plan){.dev = dev};
+	p->iface_key = dev->flags & WG_DEVICE_HAS_PUBLIC_KEY ? dev->public_key : NULL;
+	ret = statics_learn(&p->st, dev, skip_sync, r, pool, r->hkey);
 	if (ret)
 		return ret;
 	for (i = 0; i < dev->n_peers; i++)
 		n_ips += dev->peers[i].n_ips;
-	ch = calloc(n_ch, sizeof(*ch));
-	outside = calloc(n_ips ? n_ips : 1, sizeof(*outside));
-	drop = calloc(r->cfg.capacity ? r->cfg.capacity : 1, sizeof(*drop));
-	why = calloc(dev->n_peers ? dev->n_peers : 1, sizeof(*why));
-	names = r->keep_peers ? calloc(dev->n_peers ? dev->n_peers : 1, sizeof(*names)) : NULL;
-	if (!ch || !outside || !drop || !why || (r->keep_peers && !names)) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	ret = keep_plan(r, dev, &st, why, names, &n_keep);
+	p->n_ch = dev->n_peers + r->count + 1;
+	p->ch = calloc(p->n_ch, sizeof(*p->ch));
+	p->outside = calloc(n_ips ? n_ips : 1, sizeof(*p->outside));
+	p->drop = calloc(r->cfg.capacity ? r->cfg.capacity : 1, sizeof(*p->drop));
+	p->why = calloc(dev->n_peers ? dev->n_peers : 1, sizeof(*p->why));
+	if (r->keep_peers)
+		p->names = calloc(dev->n_peers ? dev->n_peers : 1, sizeof(*p->names));
+	if (!p->ch || !p->outside || !p->drop || !p->why || (r->keep_peers && !p->names))
+		return -ENOMEM;
+	ret = keep_plan(r, dev, &p->st, p->why, p->names, &p->n_keep);
 	if (ret)
-		goto out;
+		return ret;
 	for (i = 0, n_ips = 0; i < dev->n_peers; i++) {
-		const struct wg_peer *p = &dev->peers[i];
+		const struct wg_peer *peer = &dev->peers[i];
 
-		if (is_ours(r, p->key) || !peer_in_pool(p, pool))
+		if (is_ours(r, peer->key) || !peer_in_pool(peer, pool))
 			continue;
-		if (!peer_pool_only(p, pool)) {
+		if (!peer_pool_only(peer, pool)) {
 			/* a static peer: it loses its pool addresses, nothing else */
-			trim_change(p, pool, outside + n_ips, &ch[n]);
-			n_ips += ch[n++].n_ips;
-			trimmed++;
+			trim_change(peer, pool, p->outside + n_ips, &p->ch[p->n]);
+			n_ips += p->ch[p->n++].n_ips;
+			p->trimmed++;
 			continue;
 		}
-		if (!why[i])
+		if (!p->why[i])
 			continue;
-		ch[n].op = WG_CHANGE_REMOVE;
-		memcpy(ch[n++].key, p->key, AWG_KEY_LEN);
-		flushed++;
+		p->ch[p->n].op = WG_CHANGE_REMOVE;
+		memcpy(p->ch[p->n++].key, peer->key, AWG_KEY_LEN);
+		p->flushed++;
 	}
 	for (s = 0, end = slot_end(r); s < end; s++) {
 		if (!(r->slot[s].flags & TABLE_ENTRY_USED))
 			continue;
-		drop[s] = entry_clash(r, &st, iface_key, s) != NULL;
+		p->drop[s] = entry_clash(r, &p->st, p->iface_key, s) != NULL;
 		/* a dropped entry's peer goes, unless that key is someone else's */
-		if (drop[s] && ((iface_key && key_equal(r->slot[s].key, iface_key)) ||
-				statics_has_key(&st, r->slot[s].key)))
+		if (p->drop[s] && ((p->iface_key && key_equal(r->slot[s].key, p->iface_key)) ||
+				   statics_has_key(&p->st, r->slot[s].key)))
 			continue;
-		ch[n].op = drop[s] ? WG_CHANGE_REMOVE : WG_CHANGE_SET;
-		memcpy(ch[n].key, r->slot[s].key, AWG_KEY_LEN);
-		memcpy(ch[n++].addr, r->slot[s].addr, 16);
+		p->ch[p->n].op = p->drop[s] ? WG_CHANGE_REMOVE : WG_CHANGE_SET;
+		memcpy(p->ch[p->n].key, r->slot[s].key, AWG_KEY_LEN);
+		memcpy(p->ch[p->n++].addr, r->slot[s].addr, 16);
 	}
-	ret = wg_apply(r->cfg.ops, r->cfg.ifname, ch, n);
-	if (ret)
-		goto out;
-	keep_apply(r, dev, why, names, time(NULL));
-	for (i = 0; i < dev->n_peers && trimmed; i++)
-		if (!is_ours(r, dev->peers[i].key) && peer_in_pool(&dev->peers[i], pool) &&
-		    !peer_pool_only(&dev->peers[i], pool))
-			log_trimmed(&dev->peers[i], pool);
+	return 0;
+}
+
+/* What the applied sync did, before the registry takes it in: each pool
+ * peer flushed or kept, each static peer trimmed, the totals, each entry
+ * dropped and why, and static peers whose routes cover the pool. */
+static void sync_log(const struct registry *r, const struct sync_plan *p)
+{
+	const struct wg_device *dev = p->dev;
+	uint32_t s, end;
+	size_t i;
+
+	keep_log(r, dev, p->why, p->names);
+	for (i = 0; i < dev->n_peers && p->trimmed; i++)
+		if (trimmed_static(r, &dev->peers[i]))
+			log_trimmed(&dev->peers[i], &r->cfg.conv->pool);
 	if (r->keep_peers)
 		log_info("%s: kept %zu peer%s of the pool, flushed %zu, re-applied %u, trimmed %zu "
 			 "static",
-			 r->cfg.ifname, n_keep, n_keep == 1 ? "" : "s", flushed,
-			 r->count - (uint32_t)n_keep, trimmed);
+			 r->cfg.ifname, p->n_keep, p->n_keep == 1 ? "" : "s", p->flushed, r->count,
+			 p->trimmed);
 	else
 		log_info("%s: flushed %zu peer%s from the pool, re-applied %u, trimmed %zu static",
-			 r->cfg.ifname, flushed, flushed == 1 ? "" : "s", r->count, trimmed);
-	for (s = 0, end = slot_end(r); s < end; s++) {
-		if (!drop[s])
-			continue;
-		log_warn("dropped %s: %s", r->slot[s].name, entry_clash(r, &st, iface_key, s));
-		slot_drop(r, s);
-	}
-	statics_free(&r->st);
-	r->st = st;
-	memset(&st, 0, sizeof(st));
-	r->dev_gen = dev->gen;
-	r->has_iface_key = iface_key != NULL;
-	if (iface_key)
-		memcpy(r->iface_key, iface_key, AWG_KEY_LEN);
+			 r->cfg.ifname, p->flushed, p->flushed == 1 ? "" : "s", r->count,
+			 p->trimmed);
+	for (s = 0, end = slot_end(r); s < end; s++)
+		if (p->drop[s])
+			log_warn("dropped %s: %s", r->slot[s].name,
+				 entry_clash(r, &p->st, p->iface_key, s));
 	warn_pool_overlap(r, dev);
-out:
-	if (ch)
-		sodium_memzero(ch, n_ch * sizeof(*ch));
-	free(ch);
-	free(outside);
-	free(drop);
-	free(why);
-	free(names);
-	statics_free(&st);
+}
+
+/* The registry takes in what the interface now is: the kept peers become
+ * entries, the clashing entries go, the static peers and the interface's
+ * key are the dump's. */
+static void sync_commit(struct registry *r, struct sync_plan *p)
+{
+	uint32_t s, end;
+
+	keep_take(r, p->dev, p->why, p->names, time(NULL));
+	for (s = 0, end = slot_end(r); s < end; s++)
+		if (p->drop[s])
+			slot_drop(r, s);
+	statics_free(&r->st);
+	r->st = p->st;
+	memset(&p->st, 0, sizeof(p->st));
+	r->dev_gen = p->dev->gen;
+	r->has_iface_key = p->iface_key != NULL;
+	if (p->iface_key)
+		memcpy(r->iface_key, p->iface_key, AWG_KEY_LEN);
+}
+
+int registry_sync(struct registry *r, const struct wg_device *dev)
+{
+	struct sync_plan p;
+	int ret = sync_plan(r, dev, &p);
+
+	if (!ret)
+		ret = wg_apply(r->cfg.ops, r->cfg.ifname, p.ch, p.n);
+	if (!ret) {
+		sync_log(r, &p);
+		sync_commit(r, &p);
+	}
+	sync_plan_free(&p);
 	return ret;
 }
 

@@ -71,17 +71,18 @@ void route_undo(struct registry *r, const uint8_t addr[16], uint32_t fresh);
 /* Entry s goes: its route too. */
 void route_drop(struct registry *r, uint32_t s);
 
-/* reg_keep.c: "flushed peer KEY (IPS)", and ": not kept: WHY" when why. */
-void log_flushed(const struct wg_peer *p, const char *why);
 /* reg_keep.c: which pool peers a sync keeps (why[i] NULL, their names in
  * names[i]) and why the others go (why[i] also says so with --keep-peers
  * off); *n_keep of them. 0 or -ENOMEM. */
 int keep_plan(struct registry *r, const struct wg_device *dev, const struct statics *st,
 	      const char **why, char (*names)[AWG_NAME_MAX + 1], size_t *n_keep);
-/* After the sync's apply: the kept peers become entries, the others are
- * logged as flushed. */
-void keep_apply(struct registry *r, const struct wg_device *dev, const char **why,
-		char (*names)[AWG_NAME_MAX + 1], int64_t now);
+/* After the sync's apply: each pool peer logged, kept or flushed, in the
+ * order of dev... */
+void keep_log(const struct registry *r, const struct wg_device *dev, const char **why,
+	      char (*names)[AWG_NAME_MAX + 1]);
+/* ...then the kept ones become entries. */
+void keep_take(struct registry *r, const struct wg_device *dev, const char **why,
+	       char (*names)[AWG_NAME_MAX + 1], int64_t now);
 /* reg_keep.c: why pool peer p cannot be kept (NULL: it can), and the name it is
  * kept under in name[AWG_NAME_MAX + 1]. */
 const char *keep_check(const struct registry *r, const struct statics *st, const struct wg_peer *p,
