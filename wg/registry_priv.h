@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The registry's insides, shared by registry.c and the reg_*.c files that
- * work on it beside registrations: reg_keep.c (--keep-peers), reg_expire.c
- * (--expire-after), reg_ctl.c (autowg-ctl), reg_routes.c (--install-routes).
- * Nothing else includes this. */
+/* The registry's insides, shared by registry.c (its memory, indexes and
+ * slots) and the reg_*.c files that work on it: reg_register.c
+ * (registrations), reg_sync.c (the interface made to agree), reg_keep.c
+ * (--keep-peers), reg_expire.c (--expire-after), reg_ctl.c (autowg-ctl),
+ * reg_routes.c (--install-routes). Nothing else includes this. */
 #ifndef AUTOWG_REGISTRY_PRIV_H
 #define AUTOWG_REGISTRY_PRIV_H
 
