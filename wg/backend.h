@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Private to the two backends (kernel.c, uapi.c): shared limits and the
- * device builder that both dump parsers fill. Not for the rest of the helper. */
+/* Private to the two backends (kernel.c, and uapi.c with uapi_text.c):
+ * shared limits and the device builder that both dump parsers fill. Not for
+ * the rest of the helper. */
 #ifndef AUTOWG_WG_BACKEND_H
 #define AUTOWG_WG_BACKEND_H
 

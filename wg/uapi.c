@@ -7,7 +7,8 @@
  * than paying connect() and close() on both sides per request. Every socket
  * operation times out, so a stuck daemon costs the helper WG_UAPI_TIMEOUT_MS,
  * not its life. A reply is used only when it was read to its end ("errno=0"
- * and the blank line after it).
+ * and the blank line after it). The text itself is read and written by
+ * uapi_text.c.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,21 +29,17 @@
 #include "../core/clock.h"
 #include "wg.h"
 #include "backend.h"
+#include "uapi_text.h"
 
 #define WG_UAPI_TIMEOUT_MS 2000	 /* each connect, send and receive */
 #define WG_UAPI_LINE_MAX   512	 /* longest reply line; real ones are < 100 */
 #define WG_UAPI_RBUF	   65536 /* receive buffer */
 #define WG_UAPI_CHUNK	   1000	 /* changes per set=1 request, to bound memory */
-#define WG_UAPI_ERRNO_MAX  4095	 /* larger errno= values are not errnos */
 /* How often a set=1 on the kept connection first checks that the socket file
  * is still the one it went to (get=1 always checks). A set on a dead daemon's
  * connection fails at once and is retried on a new one (may_retry); this only
  * bounds how long a live daemon that lost its socket file keeps our sets. */
 #define WG_UAPI_RECHECK_MS 1000
-/* Longest text of one change: a SET. */
-#define WG_UAPI_CHANGE_MAX                                                                         \
-	(sizeof("public_key=\n") - 1 + 2 * AWG_KEY_LEN + sizeof("replace_allowed_ips=true\n") -    \
-	 1 + sizeof("allowed_ip=/128\n") - 1 + AWG_ADDR_TEXT_MAX)
 
 struct uapi_conn {
 	int fd;
@@ -236,142 +233,6 @@ static int conn_line(struct uapi_conn *c, char **line, size_t *len)
 	}
 }
 
-static bool parse_u64(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return false;
-		if (v > (max - (uint64_t)(*s - '0')) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return true;
-}
-
-static bool parse_key(const char *hex, uint8_t key[AWG_KEY_LEN])
-{
-	size_t bin_len;
-	const char *end;
-
-	if (strlen(hex) != 2 * AWG_KEY_LEN)
-		return false;
-	if (sodium_hex2bin(key, AWG_KEY_LEN, hex, 2 * AWG_KEY_LEN, NULL, &bin_len, &end) != 0)
-		return false;
-	return bin_len == AWG_KEY_LEN && end == hex + 2 * AWG_KEY_LEN;
-}
-
-/* "addr/cidr", IPv4 or IPv6. */
-static bool parse_allowedip(const char *s, struct wg_allowedip *ip)
-{
-	char addr[AWG_ADDR_TEXT_MAX + 1];
-	const char *slash = strchr(s, '/');
-	uint64_t cidr;
-	size_t len;
-
-	if (!slash)
-		return false;
-	len = (size_t)(slash - s);
-	if (len == 0 || len > AWG_ADDR_TEXT_MAX)
-		return false;
-	memcpy(addr, s, len);
-	addr[len] = '\0';
-	memset(ip, 0, sizeof(*ip));
-	ip->family = memchr(addr, ':', len) ? AF_INET6 : AF_INET;
-	if (inet_pton(ip->family, addr, ip->addr) != 1)
-		return false;
-	if (!parse_u64(slash + 1, ip->family == AF_INET6 ? 128 : 32, &cidr))
-		return false;
-	ip->cidr = (uint8_t)cidr;
-	return true;
-}
-
-/* "errno=N": 0, or -N (wireguard-go sends negative values, others positive). */
-static bool parse_errno(const char *s, int *out)
-{
-	uint64_t v;
-
-	if (*s == '-')
-		s++;
-	if (!parse_u64(s, WG_UAPI_ERRNO_MAX, &v))
-		return false;
-	*out = -(int)v;
-	return true;
-}
-
-/* We never keep the private key: derive the public key and wipe both copies. */
-static int parse_private_key(char *hex, struct wg_device *dev)
-{
-	uint8_t priv[AWG_KEY_LEN];
-	int ret = 0;
-
-	if (!parse_key(hex, priv)) {
-		ret = -EPROTO;
-		goto out;
-	}
-	if (sodium_is_zero(priv, sizeof(priv)))
-		goto out;
-	if (crypto_scalarmult_base(dev->public_key, priv) != 0) {
-		ret = -EPROTO;
-		goto out;
-	}
-	dev->flags |= WG_DEVICE_HAS_PRIVATE_KEY | WG_DEVICE_HAS_PUBLIC_KEY;
-out:
-	sodium_memzero(priv, sizeof(priv));
-	sodium_memzero(hex, strlen(hex));
-	return ret;
-}
-
-/* One key=value line of the get=1 reply; peer is the current peer or NULL
- * while still in the device section. Unknown keys are skipped, as wg(8) does:
- * newer daemons add them. */
-static int parse_get_line(struct wg_builder *b, struct wg_peer **peer, char *key, char *value)
-{
-	struct wg_device *dev = b->dev;
-	struct wg_allowedip ip;
-	uint8_t pk[AWG_KEY_LEN];
-	uint64_t v;
-	bool continued;
-
-	if (!strcmp(key, "private_key") && !*peer)
-		return parse_private_key(value, dev);
-	if (!strcmp(key, "listen_port") && !*peer) {
-		if (!parse_u64(value, UINT16_MAX, &v))
-			return -EPROTO;
-		dev->listen_port = (uint16_t)v;
-		dev->flags |= WG_DEVICE_HAS_LISTEN_PORT;
-		return 0;
-	}
-	if (!strcmp(key, "public_key")) {
-		if (!parse_key(value, pk))
-			return -EPROTO;
-		return wg_builder_peer(b, pk, peer, &continued);
-	}
-	if (!*peer)
-		return 0;
-	if (!strcmp(key, "allowed_ip")) {
-		if (!parse_allowedip(value, &ip))
-			return -EPROTO;
-		return wg_builder_ip(b, &ip);
-	}
-	if (!strcmp(key, "last_handshake_time_sec")) {
-		if (!parse_u64(value, INT64_MAX, &v))
-			return -EPROTO;
-		(*peer)->last_handshake = (int64_t)v;
-	} else if (!strcmp(key, "rx_bytes")) {
-		if (!parse_u64(value, UINT64_MAX, &(*peer)->rx_bytes))
-			return -EPROTO;
-	} else if (!strcmp(key, "tx_bytes")) {
-		if (!parse_u64(value, UINT64_MAX, &(*peer)->tx_bytes))
-			return -EPROTO;
-	}
-	return 0;
-}
-
 /* Read key=value lines up to "errno=N" and the blank line that ends every
  * reply; b is NULL when only errno= is expected (the reply to set=1). 0 when
  * the reply was read to its end, with the daemon's answer in *remote (0 or
@@ -395,13 +256,13 @@ static int read_reply(struct uapi_conn *c, struct wg_builder *b, int *remote)
 			return -EPROTO;
 		*eq = '\0';
 		if (!strcmp(line, "errno")) {
-			if (!parse_errno(eq + 1, remote))
+			if (!uapi_parse_errno(eq + 1, remote))
 				return -EPROTO;
 			have_errno = true;
 		} else if (!b) {
 			return -EPROTO;
 		} else {
-			ret = parse_get_line(b, &peer, line, eq + 1);
+			ret = uapi_parse_line(b, &peer, line, eq + 1);
 			if (ret < 0)
 				return ret;
 		}
@@ -601,65 +462,6 @@ out:
 	return ret;
 }
 
-/* Longest text of one allowed IP line of a SET_IPS. */
-#define WG_UAPI_IP_MAX (sizeof("allowed_ip=/128\n") - 1 + AWG_ADDR_TEXT_MAX)
-/* What a SET_IPS writes before its IP lines, at most. */
-#define WG_UAPI_SET_IPS_HEAD                                                                       \
-	(sizeof("public_key=\n") - 1 + 2 * AWG_KEY_LEN + sizeof("update_only=true\n") - 1 +        \
-	 sizeof("replace_allowed_ips=true\n") - 1)
-
-/* Room format_change needs for ch, at most. */
-static size_t change_max(const struct wg_change *ch)
-{
-	if (ch->op != WG_CHANGE_SET_IPS)
-		return WG_UAPI_CHANGE_MAX;
-	return WG_UAPI_SET_IPS_HEAD + (size_t)ch->n_ips * WG_UAPI_IP_MAX;
-}
-
-/* "allowed_ip=a/n\n" into p (room for WG_UAPI_IP_MAX + 1); its length or 0. */
-static size_t format_ip(const struct wg_allowedip *ip, char *p)
-{
-	char addr[AWG_ADDR_TEXT_MAX + 1];
-	int n;
-
-	if (!inet_ntop(ip->family, ip->addr, addr, sizeof(addr)))
-		return 0;
-	n = snprintf(p, WG_UAPI_IP_MAX + 1, "allowed_ip=%s/%u\n", addr, ip->cidr);
-	return n < 0 || n > (int)WG_UAPI_IP_MAX ? 0 : (size_t)n;
-}
-
-/* Text of one change into p (room for change_max(ch) + 1 bytes); its length,
- * 0 when it cannot be written. A SET_IPS is update_only: it never creates. */
-static size_t format_change(const struct wg_change *ch, char *p)
-{
-	char hex[2 * AWG_KEY_LEN + 1], addr[AWG_ADDR_TEXT_MAX + 1];
-	size_t len, k;
-	int n;
-
-	sodium_bin2hex(hex, sizeof(hex), ch->key, AWG_KEY_LEN);
-	if (ch->op == WG_CHANGE_REMOVE)
-		n = snprintf(p, WG_UAPI_CHANGE_MAX + 1, "public_key=%s\nremove=true\n", hex);
-	else if (ch->op == WG_CHANGE_SET_IPS)
-		n = snprintf(p, WG_UAPI_SET_IPS_HEAD + 1,
-			     "public_key=%s\nupdate_only=true\nreplace_allowed_ips=true\n", hex);
-	else if (inet_ntop(AF_INET6, ch->addr, addr, sizeof(addr)))
-		n = snprintf(p, WG_UAPI_CHANGE_MAX + 1,
-			     "public_key=%s\nreplace_allowed_ips=true\nallowed_ip=%s/128\n", hex,
-			     addr);
-	else
-		n = -1;
-	if (n < 0 || (size_t)n > change_max(ch))
-		return 0;
-	len = (size_t)n;
-	for (uint32_t i = 0; ch->op == WG_CHANGE_SET_IPS && i < ch->n_ips; i++) {
-		k = format_ip(&ch->ips[i], p + len);
-		if (!k)
-			return 0;
-		len += k;
-	}
-	return len;
-}
-
 /* One set=1 request for at most WG_UAPI_CHUNK changes. */
 static int apply_chunk(const char *ifname, const struct wg_change *changes, size_t n)
 {
@@ -669,14 +471,14 @@ static int apply_chunk(const char *ifname, const struct wg_change *changes, size
 	int ret;
 
 	for (size_t i = 0; i < n; i++)
-		room += change_max(&changes[i]) + 1;
+		room += uapi_change_max(&changes[i]) + 1;
 	text = malloc(room);
 	if (!text)
 		return -ENOMEM;
 	memcpy(text, head, sizeof(head) - 1);
 	len = sizeof(head) - 1;
 	for (size_t i = 0; i < n; i++) {
-		size_t k = format_change(&changes[i], text + len);
+		size_t k = uapi_format_change(&changes[i], text + len);
 
 		if (!k) {
 			ret = -EINVAL;
