@@ -13,12 +13,14 @@
  * block that fits; every refusal is one line of text/plain; a 200 from
  * register only with SSL_CLIENT_VERIFY=SUCCESS, after the helper was asked
  * for exactly the CN the answer names, with five lines and an ip inside the pool;
- * a 200 peers.json parses as a JSON object.
+ * a 200 peers.json parses as a JSON object; a 200 /metrics only with the
+ * right credentials, without asking the helper to register anything.
  */
 #include "fuzz.h"
 #include "../fcgi/fake_helper.h"
 #include "../../fcgi/auth.h"
 #include "../../fcgi/helper.h"
+#include "../../fcgi/metrics.h"
 #include "../../fcgi/request.h"
 
 #include <cjson/cJSON.h>
@@ -107,6 +109,18 @@ static void table_entry_1(const char *name)
 	table_write_entry(fake.table, 1, &e);
 }
 
+/* "user:pw", the credentials F_AUTH sets, in the header a client sends. */
+#define AUTH_PARAM "HTTP_AUTHORIZATION=Basic dXNlcjpwdw=="
+
+static void check_metrics(const struct response *res, char *const *env, int registers_before)
+{
+	FUZZ_CHECK(has_param(env, AUTH_PARAM), "metrics without the credentials");
+	FUZZ_CHECK(fake.registers == registers_before, "metrics asked the helper to register");
+	FUZZ_CHECK(res->body_len > 7 && !strncmp(res->body, "# HELP ", 7) &&
+		       res->body[res->body_len - 1] == '\n',
+		   "metrics do not start with # HELP or end with a newline");
+}
+
 static void check_answer(const struct response *res, char *const *env, int registers_before)
 {
 	char hdr[HEADER_MAX], *nl;
@@ -127,6 +141,10 @@ static void check_answer(const struct response *res, char *const *env, int regis
 			       memchr(res->body, '\n', res->body_len) ==
 				   res->body + res->body_len - 1,
 			   "refusal %d is not one line", res->status);
+		return;
+	}
+	if (!strcmp(res->content_type, METRICS_CONTENT_TYPE)) {
+		check_metrics(res, env, registers_before);
 		return;
 	}
 	if (strncmp(res->content_type, "text/plain", 10)) {
