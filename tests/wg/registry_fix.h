@@ -22,54 +22,6 @@ struct fix {
 	uint32_t capacity;
 };
 
-__attribute__((unused)) static void addr_of(const char *text, uint8_t out[16])
-{
-	const char *why;
-
-	assert_true(addr6_parse(text, out, &why));
-}
-
-/* A device: interface key 999, then peers given as (key number, prefix). */
-struct fake_peer {
-	int key;
-	const char *ip; /* "addr/len" */
-};
-
-static struct wg_device *device(const struct fake_peer *p, size_t n)
-{
-	struct wg_device *d = calloc(1, sizeof(*d));
-	size_t i;
-
-	d->flags = WG_DEVICE_HAS_PUBLIC_KEY | WG_DEVICE_HAS_PRIVATE_KEY | WG_DEVICE_HAS_LISTEN_PORT;
-	key_of(999, d->public_key);
-	d->listen_port = 51820;
-	d->peers = calloc(n ? n : 1, sizeof(*d->peers));
-	d->n_peers = n;
-	for (i = 0; i < n; i++) {
-		struct prefix6 pf;
-		const char *why;
-
-		key_of(p[i].key, d->peers[i].key);
-		d->peers[i].ips = calloc(1, sizeof(*d->peers[i].ips));
-		d->peers[i].n_ips = 1;
-		assert_true(prefix6_parse(p[i].ip, &pf, &why));
-		d->peers[i].ips[0].family = AF_INET6;
-		d->peers[i].ips[0].cidr = pf.len;
-		memcpy(d->peers[i].ips[0].addr, pf.addr, 16);
-	}
-	return d;
-}
-
-static void device_free(struct wg_device *d)
-{
-	size_t i;
-
-	for (i = 0; i < d->n_peers; i++)
-		free(d->peers[i].ips);
-	free(d->peers);
-	free(d);
-}
-
 static int setup_cap(void **state, uint32_t capacity, enum converter_kind kind)
 {
 	struct fix *f = calloc(1, sizeof(*f));

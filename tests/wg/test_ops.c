@@ -33,51 +33,6 @@ struct fix {
 	struct registry *r;
 };
 
-struct fake_peer {
-	int key;
-	const char *ips[2]; /* "addr/len", one or two */
-	int64_t handshake;
-	uint64_t rx;
-};
-
-static struct wg_device *device(const struct fake_peer *p, size_t n)
-{
-	struct wg_device *d = calloc(1, sizeof(*d));
-	size_t i, j;
-
-	d->flags = WG_DEVICE_HAS_PUBLIC_KEY | WG_DEVICE_HAS_PRIVATE_KEY | WG_DEVICE_HAS_LISTEN_PORT;
-	key_of(999, d->public_key);
-	d->peers = calloc(n ? n : 1, sizeof(*d->peers));
-	d->n_peers = n;
-	for (i = 0; i < n; i++) {
-		key_of(p[i].key, d->peers[i].key);
-		d->peers[i].ips = calloc(2, sizeof(*d->peers[i].ips));
-		d->peers[i].last_handshake = p[i].handshake;
-		d->peers[i].rx_bytes = p[i].rx;
-		for (j = 0; j < 2 && p[i].ips[j]; j++) {
-			struct prefix6 pf;
-			const char *why;
-
-			assert_true(prefix6_parse(p[i].ips[j], &pf, &why));
-			d->peers[i].ips[j].family = AF_INET6;
-			d->peers[i].ips[j].cidr = pf.len;
-			memcpy(d->peers[i].ips[j].addr, pf.addr, 16);
-			d->peers[i].n_ips++;
-		}
-	}
-	return d;
-}
-
-static void device_free(struct wg_device *d)
-{
-	size_t i;
-
-	for (i = 0; i < d->n_peers; i++)
-		free(d->peers[i].ips);
-	free(d->peers);
-	free(d);
-}
-
 /* A registry over dev (NULL: an empty interface). */
 static struct fix *fix_new(enum converter_kind kind, bool keep, const struct fake_peer *p, size_t n)
 {

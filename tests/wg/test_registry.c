@@ -303,9 +303,9 @@ static void sync_flushes_pool_keeps_statics(void **state)
 {
 	struct fix *f = *state;
 	const struct fake_peer peers[] = {
-	    {10, "fde3:25fb:7f6c:1::5/128"}, /* in the pool: removed */
-	    {11, "fde3:25fb:7f6c:2::/64"},   /* in the route: static */
-	    {12, "fd00:1::/64"},	     /* elsewhere: static */
+	    {.key = 10, .ips = {"fde3:25fb:7f6c:1::5/128"}}, /* in the pool: removed */
+	    {.key = 11, .ips = {"fde3:25fb:7f6c:2::/64"}},   /* in the route: static */
+	    {.key = 12, .ips = {"fd00:1::/64"}},	     /* elsewhere: static */
 	};
 	struct wg_device *d = device(peers, 3);
 	uint8_t k10[AWG_KEY_LEN];
@@ -329,7 +329,7 @@ static void sync_flushes_pool_keeps_statics(void **state)
 static void sync_trims_a_static_peer_in_the_pool(void **state)
 {
 	struct fix *f = *state;
-	const struct fake_peer peers[] = {{13, "fde3:25fb:7f6c:1::42/128"}};
+	const struct fake_peer peers[] = {{.key = 13, .ips = {"fde3:25fb:7f6c:1::42/128"}}};
 	struct wg_device *d = device(peers, 1);
 	struct wg_allowedip *ips = calloc(3, sizeof(*ips));
 	struct prefix6 pf;
@@ -362,7 +362,8 @@ static void sync_trims_a_static_peer_in_the_pool(void **state)
 static void sync_reapplies_the_table(void **state)
 {
 	struct fix *f = *state;
-	const struct fake_peer peers[] = {{1, "fde3:25fb:7f6c:1::1234/128"}, {7, POOL}};
+	const struct fake_peer peers[] = {{.key = 1, .ips = {"fde3:25fb:7f6c:1::1234/128"}},
+					  {.key = 7, .ips = {POOL}}};
 	struct wg_device *d = device(peers, 2);
 	uint8_t k1[AWG_KEY_LEN], k7[AWG_KEY_LEN];
 
@@ -384,7 +385,8 @@ static void sync_reapplies_the_table(void **state)
 static void sync_failure_changes_nothing(void **state)
 {
 	struct fix *f = *state;
-	const struct fake_peer peers[] = {{11, "fd00:1::/64"}, {12, "fde3:25fb:7f6c:1::9/128"}};
+	const struct fake_peer peers[] = {{.key = 11, .ips = {"fd00:1::/64"}},
+					  {.key = 12, .ips = {"fde3:25fb:7f6c:1::9/128"}}};
 	struct wg_device *d = device(peers, 2);
 
 	fake.fail = -EIO;
@@ -399,8 +401,8 @@ static void address_of_static_peer_is_refused(void **state)
 {
 	struct fix *f = *state;
 	/* a peer added later by an operator, inside the pool: learnt as static */
-	const struct fake_peer peers[] = {{20, "fde3:25fb:7f6c:1::7/128"},
-					  {21, "fde3:25fb:7f6c:1::100/120"}};
+	const struct fake_peer peers[] = {{.key = 20, .ips = {"fde3:25fb:7f6c:1::7/128"}},
+					  {.key = 21, .ips = {"fde3:25fb:7f6c:1::100/120"}}};
 	struct wg_device *d = device(peers, 2);
 
 	assert_int_equal(registry_update(f->r, d), 0);
@@ -415,7 +417,7 @@ static void address_of_static_peer_is_refused(void **state)
 static void static_route_covering_pool_refuses_all(void **state)
 {
 	struct fix *f = *state;
-	const struct fake_peer peers[] = {{20, "fde3:25fb:7f6c::/48"}};
+	const struct fake_peer peers[] = {{.key = 20, .ips = {"fde3:25fb:7f6c::/48"}}};
 	struct wg_device *d = device(peers, 1);
 
 	assert_int_equal(registry_sync(f->r, d), 0);
@@ -514,7 +516,7 @@ static void apply_failure_changes_nothing(void **state)
 static void update_copies_stats(void **state)
 {
 	struct fix *f = *state;
-	const struct fake_peer peers[] = {{1, "fde3:25fb:7f6c:1::1/128"}};
+	const struct fake_peer peers[] = {{.key = 1, .ips = {"fde3:25fb:7f6c:1::1/128"}}};
 	struct wg_device *d = device(peers, 1);
 	struct table_entry e;
 

@@ -48,13 +48,6 @@ static struct {
 	size_t own_at_apply; /* our routes when WireGuard was last applied */
 } fr;
 
-static void addr_of(const char *text, uint8_t out[16])
-{
-	const char *why;
-
-	assert_true(addr6_parse(text, out, &why));
-}
-
 static int fr_find(const struct prefix6 *dst, uint32_t metric)
 {
 	size_t i;
@@ -157,47 +150,6 @@ struct fix {
 	size_t size;
 	struct registry *r;
 };
-
-struct fake_peer {
-	int key;
-	const char *ip;
-	int64_t handshake;
-};
-
-static struct wg_device *device(const struct fake_peer *p, size_t n)
-{
-	struct wg_device *d = calloc(1, sizeof(*d));
-	size_t i;
-
-	d->flags = WG_DEVICE_HAS_PUBLIC_KEY | WG_DEVICE_HAS_PRIVATE_KEY;
-	key_of(999, d->public_key);
-	d->peers = calloc(n ? n : 1, sizeof(*d->peers));
-	d->n_peers = n;
-	for (i = 0; i < n; i++) {
-		struct prefix6 pf;
-		const char *why;
-
-		key_of(p[i].key, d->peers[i].key);
-		d->peers[i].last_handshake = p[i].handshake;
-		d->peers[i].ips = calloc(1, sizeof(*d->peers[i].ips));
-		d->peers[i].n_ips = 1;
-		assert_true(prefix6_parse(p[i].ip, &pf, &why));
-		d->peers[i].ips[0].family = AF_INET6;
-		d->peers[i].ips[0].cidr = pf.len;
-		memcpy(d->peers[i].ips[0].addr, pf.addr, 16);
-	}
-	return d;
-}
-
-static void device_free(struct wg_device *d)
-{
-	size_t i;
-
-	for (i = 0; i < d->n_peers; i++)
-		free(d->peers[i].ips);
-	free(d->peers);
-	free(d);
-}
 
 /* A registry with --install-routes over an interface holding p[0..n)
  * (--keep-peers keeps them), synced against a routing table holding own
@@ -479,7 +431,8 @@ static void sync_keeps_ours_removes_stale_adds_missing(void **state)
 
 static void kept_peer_keeps_the_route_of_the_earlier_run(void **state)
 {
-	const struct fake_peer p[] = {{5, "fde3:25fb:7f6c:1::42/128", T1000 + 8 * 50}};
+	const struct fake_peer p[] = {
+	    {.key = 5, .ips = {"fde3:25fb:7f6c:1::42/128"}, .handshake = T1000 + 8 * 50}};
 	struct own_route own[2] = {{.dst = {.len = 128}, .metric = M1000},
 				   {.dst = {.len = 128}, .metric = M(F1000 - 16)}};
 	struct fix *f;
@@ -502,8 +455,9 @@ static void kept_peer_keeps_the_route_of_the_earlier_run(void **state)
 
 static void kept_peer_without_a_route_takes_its_handshake(void **state)
 {
-	const struct fake_peer p[] = {{5, "fde3:25fb:7f6c:1::42/128", T1000 + 8 * 50},
-				      {6, "fde3:25fb:7f6c:1::43/128", 0}};
+	const struct fake_peer p[] = {
+	    {.key = 5, .ips = {"fde3:25fb:7f6c:1::42/128"}, .handshake = T1000 + 8 * 50},
+	    {.key = 6, .ips = {"fde3:25fb:7f6c:1::43/128"}, .handshake = 0}};
 	struct fix *f = fix_new(true, p, 2, NULL, 0);
 
 	(void)state;
@@ -683,7 +637,8 @@ static void a_dump_finds_devices_that_moved(void **state)
 
 static void kept_peer_registered_elsewhere_since_goes(void **state)
 {
-	const struct fake_peer p[] = {{5, "fde3:25fb:7f6c:1::42/128", T1000 + 8 * 50}};
+	const struct fake_peer p[] = {
+	    {.key = 5, .ips = {"fde3:25fb:7f6c:1::42/128"}, .handshake = T1000 + 8 * 50}};
 	struct fix *f;
 
 	(void)state;
