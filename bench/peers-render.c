@@ -67,13 +67,17 @@ int main(int argc, char **argv)
 	}
 	for (; runs > 0; runs--) {
 		jms = ms_since(0);
-		if (!peers_json(table, size, &out, &len, &why))
-			return fprintf(stderr, "peers-render: peers.json: %s\n", why), 1;
+		if (!peers_json(table, size, &out, &len, &why)) {
+			fprintf(stderr, "peers-render: peers.json: %s\n", why);
+			return 1;
+		}
 		jms = ms_since(jms);
 		free(out);
 		mms = ms_since(0);
-		if (!metrics_text(table, size, &out, &mlen, &why))
-			return fprintf(stderr, "peers-render: metrics: %s\n", why), 1;
+		if (!metrics_text(table, size, &out, &mlen, &why)) {
+			fprintf(stderr, "peers-render: metrics: %s\n", why);
+			return 1;
+		}
 		mms = ms_since(mms);
 		free(out);
 		printf("%.1f %zu %.1f %zu\n", jms, len, mms, mlen);

@@ -324,8 +324,10 @@ static void cmd_name(struct conn *c, uint32_t type, const char *name)
 	    (r.result == CTL_OK && (!peer_ok(&r.peer) || strcmp(r.peer.name, name))))
 		fail_recv(c, -EPROTO);
 	check_result(c, r.result, r.reason, name);
-	if (type == MSG_CTL_SHOW)
-		return print_peer(&r.peer);
+	if (type == MSG_CTL_SHOW) {
+		print_peer(&r.peer);
+		return;
+	}
 	addr6_format(r.peer.addr, addr);
 	key_format(r.peer.key, key);
 	printf("removed ");

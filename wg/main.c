@@ -319,24 +319,33 @@ static bool host_ok(const char *in, char out[AWG_HOST_MAX + 1], const char **why
 	size_t len = strlen(in), i;
 	uint8_t a[16];
 
-	if (len == 0 || len > AWG_HOST_MAX)
-		return *why = "empty or too long", false;
+	if (len == 0 || len > AWG_HOST_MAX) {
+		*why = "empty or too long";
+		return false;
+	}
 	if (in[0] == '[' && in[len - 1] == ']' && len > 2) {
 		snprintf(out, AWG_HOST_MAX + 1, "%.*s", (int)(len - 2), in + 1);
-		return addr6_parse(out, a, why) ||
-		       (*why = "not an IPv6 address in brackets", false);
+		if (addr6_parse(out, a, why))
+			return true;
+		*why = "not an IPv6 address in brackets";
+		return false;
 	}
 	snprintf(out, AWG_HOST_MAX + 1, "%s", in);
-	if (strchr(in, ':'))
-		return addr6_parse(in, a, why) ||
-		       (*why = "not an IPv6 address; give the host only, the port is read "
-			       "from the interface",
-			false);
-	for (i = 0; i < len; i++)
+	if (strchr(in, ':')) {
+		if (addr6_parse(in, a, why))
+			return true;
+		*why = "not an IPv6 address; give the host only, the port is read from the "
+		       "interface";
+		return false;
+	}
+	for (i = 0; i < len; i++) {
 		if (!(in[i] >= 'a' && in[i] <= 'z') && !(in[i] >= 'A' && in[i] <= 'Z') &&
-		    !(in[i] >= '0' && in[i] <= '9') && in[i] != '.' && in[i] != '-' && in[i] != '_')
-			return *why = "a host name has only letters, digits, '.', '-' and '_'",
-			       false;
+		    !(in[i] >= '0' && in[i] <= '9') && in[i] != '.' && in[i] != '-' &&
+		    in[i] != '_') {
+			*why = "a host name has only letters, digits, '.', '-' and '_'";
+			return false;
+		}
+	}
 	return true;
 }
 
@@ -344,11 +353,16 @@ static bool http_prefix_ok(const char *p, const char **why)
 {
 	size_t i, len = strlen(p);
 
-	if (len == 0 || len > AWG_HTTP_PREFIX_MAX || p[0] != '/')
-		return *why = "must start with '/' and be at most 127 bytes", false;
-	for (i = 0; i < len; i++)
-		if (p[i] <= ' ' || p[i] >= 0x7f || p[i] == '?' || p[i] == '#' || p[i] == '%')
-			return *why = "only printable ASCII, no spaces, '?', '#' or '%'", false;
+	if (len == 0 || len > AWG_HTTP_PREFIX_MAX || p[0] != '/') {
+		*why = "must start with '/' and be at most 127 bytes";
+		return false;
+	}
+	for (i = 0; i < len; i++) {
+		if (p[i] <= ' ' || p[i] >= 0x7f || p[i] == '?' || p[i] == '#' || p[i] == '%') {
+			*why = "only printable ASCII, no spaces, '?', '#' or '%'";
+			return false;
+		}
+	}
 	return true;
 }
 

@@ -72,6 +72,13 @@ static void answer(struct reg_answer *out, uint32_t result, const char *why)
 		snprintf(out->reason, sizeof(out->reason), "%s", base);
 }
 
+/* answer(), for reg_check: 1, the request is refused. */
+static uint32_t refuse(struct reg_answer *out, uint32_t result, const char *why)
+{
+	answer(out, result, why);
+	return 1;
+}
+
 /* One line per registration; old is the replaced key, or "". */
 static void log_answer(const struct registry *r, const char *cn, const uint8_t key[AWG_KEY_LEN],
 		       const char *old, uint32_t fresh, const struct reg_answer *a)
@@ -121,27 +128,25 @@ static uint32_t reg_check(struct registry *r, const char *cn, const uint8_t key[
 	/* first, as the responders did when they checked the settings: a down
 	 * interface answers 503 whatever the request */
 	if (!r->up)
-		return answer(out, REG_UNAVAILABLE, NULL), 1;
+		return refuse(out, REG_UNAVAILABLE, NULL);
 	step = map_cn(r->cfg.pattern, r->cfg.conv, cn, out->name, out->addr, &why);
-	if (step != MAP_OK) {
-		answer(out, step == MAP_BAD_CN ? REG_BAD_CN : REG_BAD_NAME, why);
-		return 1;
-	}
+	if (step != MAP_OK)
+		return refuse(out, step == MAP_BAD_CN ? REG_BAD_CN : REG_BAD_NAME, why);
 	if (key_is_zero(key))
-		return answer(out, REG_BAD_KEY, "the all-zero key"), 1;
+		return refuse(out, REG_BAD_KEY, "the all-zero key");
 	if (r->has_iface_key && key_equal(key, r->iface_key))
-		return answer(out, REG_KEY_IFACE, NULL), 1;
+		return refuse(out, REG_KEY_IFACE, NULL);
 	if (statics_has_key(&r->st, key))
-		return answer(out, REG_KEY_STATIC, NULL), 1;
+		return refuse(out, REG_KEY_STATIC, NULL);
 	s = sindex_find(&r->by_key, key);
 	/* setting the peer again would take the address back from whoever the
 	 * operator gave it to since: refused like a new device would be */
 	if (s != HINDEX_NONE && !strcmp(r->slot[s].name, out->name) &&
 	    bset_has(&r->iface_addrs, out->addr))
-		return answer(out, REG_ADDR_IFACE, NULL), 1;
+		return refuse(out, REG_ADDR_IFACE, NULL);
 	if (s != HINDEX_NONE && !strcmp(r->slot[s].name, out->name) &&
 	    statics_cover(&r->st, out->addr))
-		return answer(out, REG_ADDR_STATIC, NULL), 1;
+		return refuse(out, REG_ADDR_STATIC, NULL);
 	if (s != HINDEX_NONE && r->adopted[s] && !memcmp(r->slot[s].addr, out->addr, 16)) {
 		/* the device of a kept peer, back with the same key */
 		*owner = s;
@@ -149,29 +154,30 @@ static uint32_t reg_check(struct registry *r, const char *cn, const uint8_t key[
 	}
 	if (s != HINDEX_NONE) {
 		if (strcmp(r->slot[s].name, out->name))
-			return answer(out, REG_KEY_TAKEN, NULL), 1;
+			return refuse(out, REG_KEY_TAKEN, NULL);
 		/* set again all the same: a device re-registers when its
 		 * handshake went stale, and an operator may have removed it */
 		*owner = s;
-		return answer(out, REG_SAME, NULL), 0;
+		answer(out, REG_SAME, NULL);
+		return 0;
 	}
 	if (bset_has(&r->iface_addrs, out->addr))
-		return answer(out, REG_ADDR_IFACE, NULL), 1;
+		return refuse(out, REG_ADDR_IFACE, NULL);
 	if (statics_cover(&r->st, out->addr))
-		return answer(out, REG_ADDR_STATIC, NULL), 1;
+		return refuse(out, REG_ADDR_STATIC, NULL);
 	s = sindex_find(&r->by_addr, out->addr);
 	if (s != HINDEX_NONE && r->adopted[s]) {
 		*owner = s; /* a kept peer stands in for whoever maps here */
 		return 0;
 	}
 	if (s != HINDEX_NONE && strcmp(r->slot[s].name, out->name))
-		return answer(out, REG_ADDR_TAKEN, r->slot[s].name), 1;
+		return refuse(out, REG_ADDR_TAKEN, r->slot[s].name);
 	*owner = sindex_find(&r->by_name, out->name);
 	if (*owner == HINDEX_NONE && !r->n_free)
-		return answer(out, REG_FULL, NULL), 1;
+		return refuse(out, REG_FULL, NULL);
 	if (*owner != HINDEX_NONE && (out->retry_after = rekey_wait(r, *owner, now))) {
 		snprintf(wait, sizeof(wait), "retry in %u s", out->retry_after);
-		return answer(out, REG_RATE_LIMITED, wait), 1;
+		return refuse(out, REG_RATE_LIMITED, wait);
 	}
 	return 0;
 }

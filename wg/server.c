@@ -84,14 +84,22 @@ static int clear_stale(const char *path, const char **why)
 	struct stat st;
 	int fd, ret = 0;
 
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : (*why = "cannot look at the socket path", -errno);
-	if (!S_ISSOCK(st.st_mode))
-		return *why = "the socket path exists and is not a socket", -EEXIST;
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		*why = "cannot look at the socket path";
+		return -errno;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		*why = "the socket path exists and is not a socket";
+		return -EEXIST;
+	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return *why = "socket", -errno;
+	if (fd < 0) {
+		*why = "socket";
+		return -errno;
+	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 		*why = "another helper is listening on the socket";
 		ret = -EADDRINUSE;
@@ -114,8 +122,10 @@ int server_listen(struct server *s, const char *path, bool has_gid, gid_t gid, c
 	s->fd = -1;
 	for (i = 0; i < SERVER_CONN_MAX; i++)
 		s->conn[i].fd = -1;
-	if (strlen(path) > AWG_SOCKET_PATH_MAX)
-		return *why = "socket path too long", -ENAMETOOLONG;
+	if (strlen(path) > AWG_SOCKET_PATH_MAX) {
+		*why = "socket path too long";
+		return -ENAMETOOLONG;
+	}
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	s->has_gid = has_gid;
 	s->gid = gid;
@@ -125,8 +135,10 @@ int server_listen(struct server *s, const char *path, bool has_gid, gid_t gid, c
 	if (ret)
 		return ret;
 	s->fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->fd < 0)
-		return *why = "socket", -errno;
+	if (s->fd < 0) {
+		*why = "socket";
+		return -errno;
+	}
 	old = umask(0177); /* never, even briefly, more open than 0600 */
 	ret = bind(s->fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
@@ -339,10 +351,14 @@ static void do_register(struct server *s, struct server_conn *c, struct daemon *
 	struct msg_register *m = &b->msg[b->n];
 
 	memcpy(m, buf, sizeof(*m));
-	if (m->reserved)
-		return drop(s, c, "MSG_REGISTER with a non-zero reserved field");
-	if (!proto_string_ok(m->cn, sizeof(m->cn)))
-		return drop(s, c, "MSG_REGISTER with a CN not NUL-terminated and zero-padded");
+	if (m->reserved) {
+		drop(s, c, "MSG_REGISTER with a non-zero reserved field");
+		return;
+	}
+	if (!proto_string_ok(m->cn, sizeof(m->cn))) {
+		drop(s, c, "MSG_REGISTER with a CN not NUL-terminated and zero-padded");
+		return;
+	}
 	b->conn[b->n++] = c;
 	if (b->n == REGISTRY_GROUP_MAX)
 		batch_run(s, d);
@@ -354,8 +370,10 @@ static void do_refresh(struct server *s, struct server_conn *c, struct daemon *d
 	struct msg_refresh_reply r = {.type = MSG_REFRESH_REPLY};
 
 	memcpy(&m, buf, sizeof(m));
-	if (m.reserved)
-		return drop(s, c, "MSG_REFRESH with a non-zero reserved field");
+	if (m.reserved) {
+		drop(s, c, "MSG_REFRESH with a non-zero reserved field");
+		return;
+	}
 	r.result = daemon_refresh(d);
 	reply(s, c, &r, sizeof(r));
 }
@@ -470,10 +488,14 @@ static void do_ctl_name(struct server *s, struct server_conn *c, struct daemon *
 	memcpy(&m, buf, sizeof(m));
 	if (!ctl_allowed(s, c, buf))
 		return;
-	if (m.reserved)
-		return drop(s, c, "MSG_CTL request with a non-zero reserved field");
-	if (!proto_string_ok(m.name, sizeof(m.name)))
-		return drop(s, c, "MSG_CTL request with a name not NUL-terminated and zero-padded");
+	if (m.reserved) {
+		drop(s, c, "MSG_CTL request with a non-zero reserved field");
+		return;
+	}
+	if (!proto_string_ok(m.name, sizeof(m.name))) {
+		drop(s, c, "MSG_CTL request with a name not NUL-terminated and zero-padded");
+		return;
+	}
 	batch_run(s, d);
 	memset(&e, 0, sizeof(e));
 	if (m.type == MSG_CTL_SHOW) {
@@ -530,23 +552,28 @@ static void serve_one(struct server *s, struct server_conn *c, struct daemon *d)
 			drop(s, c, strerror(errno));
 		return;
 	}
-	if (n == 0)
-		return conn_close(c); /* closed, or an empty packet: either way, done */
+	if (n == 0) {
+		conn_close(c); /* closed, or an empty packet: either way, done */
+		return;
+	}
 	c->active_ms = clock_ms();
 	if ((size_t)n < sizeof(u.type)) {
 		snprintf(what, sizeof(what), "short packet (%zd bytes)", n);
-		return drop(s, c, what);
+		drop(s, c, what);
+		return;
 	}
 	for (i = 0; i < N_REQUESTS && requests[i].type != u.type; i++)
 		;
 	if (i == N_REQUESTS) {
 		snprintf(what, sizeof(what), "unknown message type %u (%zd bytes)", u.type, n);
-		return drop(s, c, what);
+		drop(s, c, what);
+		return;
 	}
 	if ((size_t)n != requests[i].size) {
 		snprintf(what, sizeof(what), "message type %u of %zd bytes, want %zu", u.type, n,
 			 requests[i].size);
-		return drop(s, c, what);
+		drop(s, c, what);
+		return;
 	}
 	requests[i].serve(s, c, d, u.b);
 }
