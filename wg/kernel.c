@@ -33,6 +33,7 @@
 #include <sodium.h>
 #include "wg.h"
 #include "backend.h"
+#include "nlmsg.h"
 
 #define WG_NL_MSG_MAX                                                                              \
 	16384		       /* one set request: well under libnl's 32 KiB sndbuf and            \
@@ -40,7 +41,6 @@
 #define WG_NL_RECV_MAX	 65536 /* receive buffer; kernel dump skbs are at most 32 KiB */
 #define WG_NL_TIMEOUT_MS 5000  /* each receive; the kernel always answers, this is a seatbelt */
 #define WG_DUMP_RETRIES	 8     /* interrupted dumps before giving up with -EAGAIN */
-#define WG_NL_ERRNO_MAX	 4095  /* a reply's error beyond -this is no errno: malformed */
 #define WG_PROBE_CHUNK	 128   /* keys per probe message: ~60 bytes each */
 
 struct wgnl_ctx {
@@ -116,35 +116,10 @@ fail:
  * or -errno. */
 static int wgnl_one(struct wgnl_ctx *ctx, struct nlmsghdr *nlh, bool dump, msg_fn fn, void *arg)
 {
-	const struct nlmsgerr *err;
-	int ret;
+	int ret = nlmsg_control(nlh, dump);
 
-	switch (nlh->nlmsg_type) {
-	case NLMSG_NOOP:
-		return 1;
-	case NLMSG_ERROR:
-		if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*err)))
-			return -EPROTO;
-		err = nlmsg_data(nlh);
-		/* An ack (0) ends a set; a dump ends only with NLMSG_DONE. */
-		if (err->error > 0 || err->error < -WG_NL_ERRNO_MAX || (dump && !err->error))
-			return -EPROTO;
-		return err->error;
-	case NLMSG_DONE:
-		if (!dump)
-			return -EPROTO;
-		/* A dump that failed midway says so in NLMSG_DONE's payload. */
-		if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
-			int e;
-
-			memcpy(&e, nlmsg_data(nlh), sizeof(e));
-			if (e < 0)
-				return e < -WG_NL_ERRNO_MAX ? -EPROTO : e;
-		}
-		return 0;
-	case NLMSG_OVERRUN:
-		return -ENOBUFS;
-	}
+	if (ret != NLMSG_NOT_CONTROL)
+		return ret;
 	if (nlh->nlmsg_type != ctx->family || !fn)
 		return -EPROTO;
 	ret = fn(nlh, arg);

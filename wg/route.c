@@ -25,6 +25,7 @@
 
 #include "foreign.h"
 #include "fresh.h"
+#include "nlmsg.h"
 
 struct routes {
 	struct nl_sock *req;
@@ -194,32 +195,10 @@ typedef int (*msg_fn)(struct routes *rt, struct nlmsghdr *nlh, void *arg);
  * 0 = done, or -errno. */
 static int answer_one(struct routes *rt, struct nlmsghdr *nlh, bool dump, msg_fn fn, void *arg)
 {
-	const struct nlmsgerr *err;
-	int e;
+	int e = nlmsg_control(nlh, dump);
 
-	switch (nlh->nlmsg_type) {
-	case NLMSG_NOOP:
-		return 1;
-	case NLMSG_ERROR:
-		if (nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*err)))
-			return -EPROTO;
-		err = nlmsg_data(nlh);
-		/* an ack (0) ends a request; a dump ends only with NLMSG_DONE */
-		if (err->error > 0 || (dump && !err->error))
-			return -EPROTO;
-		return err->error;
-	case NLMSG_DONE:
-		if (!dump)
-			return -EPROTO;
-		if (nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(e))) {
-			memcpy(&e, nlmsg_data(nlh), sizeof(e));
-			if (e < 0)
-				return e;
-		}
-		return 0;
-	case NLMSG_OVERRUN:
-		return -ENOBUFS;
-	}
+	if (e != NLMSG_NOT_CONTROL)
+		return e;
 	if (!dump || !fn)
 		return -EPROTO;
 	e = fn(rt, nlh, arg);
