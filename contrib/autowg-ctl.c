@@ -93,27 +93,6 @@ struct conn {
 	int fd;
 };
 
-/* Wait until fd is readable or the deadline passed: 0 or -errno. */
-static int wait_in(int fd, int64_t deadline)
-{
-	struct pollfd p = {.fd = fd, .events = POLLIN};
-	int64_t left;
-	int n;
-
-	for (;;) {
-		left = deadline - clock_ms();
-		if (left <= 0)
-			return -ETIMEDOUT;
-		n = poll(&p, 1, (int)left);
-		if (n > 0)
-			return 0;
-		if (n == 0)
-			return -ETIMEDOUT;
-		if (errno != EINTR)
-			return -errno;
-	}
-}
-
 /* One packet of exactly len bytes into out; with fd_out exactly one
  * descriptor must come with it, else none. 0, -ECONNRESET (the helper
  * closed), -EPROTO (anything else it sent), or -errno. */
@@ -129,7 +108,7 @@ static int recv_exact(struct conn *c, void *out, size_t len, int *fd_out)
 	size_t nfds;
 	ssize_t n;
 
-	if ((err = wait_in(c->fd, clock_ms() + CTL_TIMEOUT_MS)))
+	if ((err = clock_wait_fd(c->fd, POLLIN, clock_ms() + CTL_TIMEOUT_MS)))
 		return err;
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_iov = &iov;

@@ -83,27 +83,6 @@ void helper_renew(struct helper *h)
 	h->deadline_ms = clock_ms() + HELPER_TIMEOUT_MS;
 }
 
-/* Wait for events until the request's deadline: 0 or -ETIMEDOUT. */
-static int wait_fd(struct helper *h, short events)
-{
-	struct pollfd p = {.fd = h->fd, .events = events};
-	int64_t left;
-	int n;
-
-	for (;;) {
-		left = h->deadline_ms - clock_ms();
-		if (left <= 0)
-			return -ETIMEDOUT;
-		n = poll(&p, 1, (int)left);
-		if (n > 0)
-			return 0;
-		if (n == 0)
-			return -ETIMEDOUT;
-		if (errno != EINTR)
-			return -errno;
-	}
-}
-
 static int send_frame(struct helper *h, const void *buf, size_t len)
 {
 	ssize_t n;
@@ -115,7 +94,7 @@ static int send_frame(struct helper *h, const void *buf, size_t len)
 			return (size_t)n == len ? 0 : -EPROTO;
 		if (errno != EAGAIN && errno != EINTR)
 			return -errno;
-		if ((err = wait_fd(h, POLLOUT)))
+		if ((err = clock_wait_fd(h->fd, POLLOUT, h->deadline_ms)))
 			return err;
 	}
 }
@@ -142,7 +121,7 @@ static int recv_frame(struct helper *h, void *out, size_t len, int *fd_out)
 
 	/* A reply is never there yet right after the request: wait first. */
 	for (;;) {
-		if ((err = wait_fd(h, POLLIN)))
+		if ((err = clock_wait_fd(h->fd, POLLIN, h->deadline_ms)))
 			return err;
 		msg.msg_iov = &iov;
 		msg.msg_iovlen = 1;

@@ -124,11 +124,10 @@ static ssize_t fcgx_read(void *ctx, char *buf, size_t len)
 static ssize_t fd_read(void *ctx, char *buf, size_t len)
 {
 	struct body_in *b = ctx;
-	struct pollfd p = {.fd = b->fd, .events = POLLIN};
-	int64_t left = b->deadline_ms - clock_ms();
+	int err = clock_wait_fd(b->fd, POLLIN, b->deadline_ms);
 
-	if (left <= 0 || !poll(&p, 1, (int)left)) {
-		errno = ETIMEDOUT;
+	if (err) {
+		errno = -err;
 		return -1;
 	}
 	return read(b->fd, buf, len);
