@@ -19,68 +19,19 @@
 #include "../../core/table.h"
 #include "../../wg/registry.h"
 
-#define FAKE_CHANGES_MAX 64
-#define CAPACITY	 8
-#define POOL		 "fde3:25fb:7f6c:1::/64"
+#define CAPACITY 8
+#include "registry_fix.h"
 
-#include "fake_wg.h"
-
-struct fix {
-	struct converter conv;
-	struct cn_pattern *pat;
-	void *table;
-	size_t size;
-	struct registry *r;
-};
-
-/* A registry over dev (NULL: an empty interface). */
+/* A registry synced with an interface holding p[0..n), up. */
 static struct fix *fix_new(enum converter_kind kind, bool keep, const struct fake_peer *p, size_t n)
 {
-	struct fix *f = calloc(1, sizeof(*f));
-	struct registry_config rc;
-	struct prefix6 pool;
-	struct wg_device *d;
-	const char *why;
-	char err[128];
+	struct fix *f = fix_make(&(struct fix_opts){.kind = kind});
 
-	assert_true(prefix6_parse(POOL, &pool, &why));
-	assert_true(converter_init(&f->conv, kind, &pool, NULL, &why));
-	f->pat = cn_pattern_compile(CN_PATTERN_DEFAULT, err, sizeof(err));
-	f->size = table_size(CAPACITY);
-	f->table = aligned_alloc(64, (f->size + 63) / 64 * 64);
-	table_init(f->table, f->size, CAPACITY);
-	rc = (struct registry_config){.ifname = "wgtest",
-				      .ops = &fake_ops,
-				      .conv = &f->conv,
-				      .pattern = f->pat,
-				      .capacity = CAPACITY,
-				      .table = f->table};
-	assert_int_equal(registry_new(&rc, &f->r), 0);
 	registry_set_keep_peers(f->r, keep);
 	memset(&fake, 0, sizeof(fake));
-	d = device(p, n);
-	assert_int_equal(registry_sync(f->r, d), 0);
-	device_free(d);
+	fix_sync(f, p, n);
 	registry_set_up(f->r, true);
 	return f;
-}
-
-static void fix_free(struct fix *f)
-{
-	registry_free(f->r);
-	cn_pattern_free(f->pat);
-	free(f->table);
-	free(f);
-}
-
-static uint32_t reg_at(struct fix *f, const char *cn, int keyn, int64_t now)
-{
-	uint8_t key[AWG_KEY_LEN];
-	struct reg_answer a;
-
-	key_of(keyn, key);
-	registry_register(f->r, cn, key, now, &a);
-	return a.result;
 }
 
 /* The used entry named name, or fail. */
@@ -277,30 +228,12 @@ static void keep_peers_direct_bcd(void **state)
 
 static void keep_peers_removes_what_does_not_fit(void **state)
 {
-	struct fix *f;
-	struct registry_config rc;
-	struct prefix6 pool;
-	const char *why;
-	char err[128];
+	struct fix *f = fix_make(&(struct fix_opts){0});
 	struct wg_device *d = device(pool_peers, N_POOL_PEERS);
 	size_t i;
 	int gone[16] = {0};
 
 	(void)state;
-	f = calloc(1, sizeof(*f));
-	assert_true(prefix6_parse(POOL, &pool, &why));
-	assert_true(converter_init(&f->conv, CONVERTER_DIRECT_BCD, &pool, NULL, &why));
-	f->pat = cn_pattern_compile(CN_PATTERN_DEFAULT, err, sizeof(err));
-	f->size = table_size(CAPACITY);
-	f->table = aligned_alloc(64, (f->size + 63) / 64 * 64);
-	table_init(f->table, f->size, CAPACITY);
-	rc = (struct registry_config){.ifname = "wgtest",
-				      .ops = &fake_ops,
-				      .conv = &f->conv,
-				      .pattern = f->pat,
-				      .capacity = CAPACITY,
-				      .table = f->table};
-	assert_int_equal(registry_new(&rc, &f->r), 0);
 	registry_set_keep_peers(f->r, true);
 	memset(&fake, 0, sizeof(fake));
 	assert_int_equal(registry_sync(f->r, d), 0);

@@ -18,6 +18,7 @@
 #include "../../core/table.h"
 #include "../../wg/registry.h"
 
+#define CAPACITY 4
 #include "registry_fix.h"
 
 /* autowg-ctl remove: the peer goes in one apply, then the entry; its key,

@@ -18,6 +18,7 @@
 #include "../../core/table.h"
 #include "../../wg/registry.h"
 
+#define CAPACITY 4
 #include "registry_fix.h"
 
 static void new_name_gets_its_address(void **state)
@@ -117,8 +118,9 @@ static void answer_names_the_replaced_key(void **state)
 	assert_false(a.has_old_key);
 }
 
-/* reg_at: reg() at a given time. */
-static uint32_t reg_at(struct fix *f, const char *cn, int keyn, int64_t now, struct reg_answer *a)
+/* reg() at a given time. */
+static uint32_t answer_at(struct fix *f, const char *cn, int keyn, int64_t now,
+			  struct reg_answer *a)
 {
 	uint8_t key[AWG_KEY_LEN];
 
@@ -136,11 +138,11 @@ static void rekey_within_interval_is_rate_limited(void **state)
 
 	registry_set_min_rekey(f->r, 10);
 	key_of(1, k1);
-	assert_int_equal(reg_at(f, "1234", 1, 1000, &a), REG_OK);
+	assert_int_equal(answer_at(f, "1234", 1, 1000, &a), REG_OK);
 	assert_int_equal(a.retry_after, 0);
 	fake.calls = 0;
 	/* a new key 3 s later: refused, 7 s to wait, nothing applied or changed */
-	assert_int_equal(reg_at(f, "1234", 2, 1003, &a), REG_RATE_LIMITED);
+	assert_int_equal(answer_at(f, "1234", 2, 1003, &a), REG_RATE_LIMITED);
 	assert_int_equal(a.retry_after, 7);
 	assert_string_equal(a.reason, "key changed too recently: retry in 7 s");
 	assert_int_equal(fake.calls, 0);
@@ -148,19 +150,19 @@ static void rekey_within_interval_is_rate_limited(void **state)
 	assert_memory_equal(e.key, k1, AWG_KEY_LEN);
 	assert_int_equal(e.key_changes, 0);
 	/* the same key is never limited; another name is not this one */
-	assert_int_equal(reg_at(f, "1234", 1, 1004, &a), REG_SAME);
+	assert_int_equal(answer_at(f, "1234", 1, 1004, &a), REG_SAME);
 	assert_int_equal(a.retry_after, 0);
-	assert_int_equal(reg_at(f, "42", 3, 1004, &a), REG_OK);
+	assert_int_equal(answer_at(f, "42", 3, 1004, &a), REG_OK);
 	/* at the interval: taken, and the next interval starts there */
-	assert_int_equal(reg_at(f, "1234", 2, 1010, &a), REG_REPLACED);
-	assert_int_equal(reg_at(f, "1234", 4, 1019, &a), REG_RATE_LIMITED);
+	assert_int_equal(answer_at(f, "1234", 2, 1010, &a), REG_REPLACED);
+	assert_int_equal(answer_at(f, "1234", 4, 1019, &a), REG_RATE_LIMITED);
 	assert_int_equal(a.retry_after, 1);
-	assert_int_equal(reg_at(f, "1234", 4, 1020, &a), REG_REPLACED);
+	assert_int_equal(answer_at(f, "1234", 4, 1020, &a), REG_REPLACED);
 	/* a clock set back cannot lock the name out */
-	assert_int_equal(reg_at(f, "1234", 5, 900, &a), REG_REPLACED);
+	assert_int_equal(answer_at(f, "1234", 5, 900, &a), REG_REPLACED);
 	/* 0 turns the limit off */
 	registry_set_min_rekey(f->r, 0);
-	assert_int_equal(reg_at(f, "1234", 6, 901, &a), REG_REPLACED);
+	assert_int_equal(answer_at(f, "1234", 6, 901, &a), REG_REPLACED);
 	assert_int_equal(table_read_entry(f->table, f->size, 0, &e), TABLE_READ_OK);
 	assert_int_equal(e.key_changes, 4);
 }

@@ -18,11 +18,12 @@
 #include "../../core/table.h"
 #include "../../wg/registry.h"
 
+#define CAPACITY 4
 #include "registry_fix.h"
 
 static int setup_big(void **state)
 {
-	return setup_cap(state, 20000, CONVERTER_METANS);
+	return setup_opts(state, &(struct fix_opts){.capacity = 20000, .kind = CONVERTER_METANS});
 }
 
 /* 20,000 names, each key replaced once: every index stays exact. */

@@ -21,15 +21,13 @@
 #include "../../core/table.h"
 #include "../../wg/registry.h"
 
-#define FAKE_CHANGES_MAX 64
-#define CAPACITY	 24
-#define POOL		 "fde3:25fb:7f6c:1::/64"
-#define T1000		 (1577836800 + 8 * 1000) /* the start of tick 1000 */
-#define F1000		 16000u			 /* its freshness */
-#define M(f)		 (2147483648u - (f))	 /* a freshness's metric */
-#define M1000		 M(F1000)
+#define CAPACITY 24
+#define T1000	 (1577836800 + 8 * 1000) /* the start of tick 1000 */
+#define F1000	 16000u			 /* its freshness */
+#define M(f)	 (2147483648u - (f))	 /* a freshness's metric */
+#define M1000	 M(F1000)
 
-#include "fake_wg.h"
+#include "registry_fix.h"
 
 #define FR_MAX 32
 
@@ -143,49 +141,20 @@ static const struct wg_ops wg_noting = {
 
 static unsigned fix_node; /* --node-id of the next fix_new */
 
-struct fix {
-	struct converter conv;
-	struct cn_pattern *pat;
-	void *table;
-	size_t size;
-	struct registry *r;
-};
-
 /* A registry with --install-routes over an interface holding p[0..n)
  * (--keep-peers keeps them), synced against a routing table holding own
  * and the routes elsewhere set up before (fix_free forgets those). */
 static struct fix *fix_new(bool keep, const struct fake_peer *p, size_t n,
 			   const struct own_route *own, size_t n_own)
 {
-	struct fix *f = calloc(1, sizeof(*f));
-	struct registry_config rc;
-	struct prefix6 pool;
-	struct wg_device *d;
-	const char *why;
-	char err[128];
+	struct fix *f;
 
 	fr.n_own = fr.adds = fr.dels = fr.own_at_apply = 0;
 	fr.fail_add = 0;
 	memset(&fake, 0, sizeof(fake));
-	assert_true(prefix6_parse(POOL, &pool, &why));
-	assert_true(converter_init(&f->conv, CONVERTER_DIRECT_BCD, &pool, NULL, &why));
-	f->pat = cn_pattern_compile(CN_PATTERN_DEFAULT, err, sizeof(err));
-	f->size = table_size(CAPACITY);
-	f->table = aligned_alloc(64, (f->size + 63) / 64 * 64);
-	table_init(f->table, f->size, CAPACITY);
-	rc = (struct registry_config){.ifname = "wgtest",
-				      .ops = &wg_noting,
-				      .conv = &f->conv,
-				      .pattern = f->pat,
-				      .capacity = CAPACITY,
-				      .table = f->table,
-				      .routes = &fr_ops,
-				      .node_id = fix_node};
-	assert_int_equal(registry_new(&rc, &f->r), 0);
+	f = fix_make(&(struct fix_opts){.ops = &wg_noting, .routes = &fr_ops, .node_id = fix_node});
 	registry_set_keep_peers(f->r, keep);
-	d = device(p, n);
-	assert_int_equal(registry_sync(f->r, d), 0);
-	device_free(d);
+	fix_sync(f, p, n);
 	if (n_own)
 		memcpy(fr.own, own, n_own * sizeof(*own));
 	fr.n_own = n_own;
@@ -194,24 +163,12 @@ static struct fix *fix_new(bool keep, const struct fake_peer *p, size_t n,
 	return f;
 }
 
-static void fix_free(struct fix *f)
+/* fix_free, and the routing table and node id back to none. */
+static void fix_end(struct fix *f)
 {
-	registry_free(f->r);
-	cn_pattern_free(f->pat);
-	free(f->table);
-	free(f);
+	fix_free(f);
 	memset(&fr, 0, sizeof(fr));
 	fix_node = 0;
-}
-
-static uint32_t reg_at(struct fix *f, const char *cn, int keyn, int64_t now)
-{
-	uint8_t key[AWG_KEY_LEN];
-	struct reg_answer a;
-
-	key_of(keyn, key);
-	registry_register(f->r, cn, key, now, &a);
-	return a.result;
 }
 
 static uint64_t routes_gauge(struct fix *f)
@@ -234,7 +191,7 @@ static void route_goes_in_before_the_peer(void **state)
 	assert_int_equal(reg_at(f, "42", 2, T1000 + 8 * 5), REG_OK);
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M(16080));
 	assert_int_equal(routes_gauge(f), 2);
-	fix_free(f);
+	fix_end(f);
 }
 
 static void new_key_gets_a_fresher_route_the_old_one_goes(void **state)
@@ -250,7 +207,7 @@ static void new_key_gets_a_fresher_route_the_old_one_goes(void **state)
 	assert_int_equal(reg_at(f, "1234", 3, T1000 + 8 * 60), REG_REPLACED);
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M(16960));
 	assert_int_equal(routes_gauge(f), 1);
-	fix_free(f);
+	fix_end(f);
 }
 
 static void same_key_keeps_the_route(void **state)
@@ -263,7 +220,7 @@ static void same_key_keeps_the_route(void **state)
 	assert_int_equal(reg_at(f, "1234", 1, T1000 + 60), REG_SAME);
 	assert_int_equal(fr.adds + fr.dels, 0);
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000);
-	fix_free(f);
+	fix_end(f);
 }
 
 static void no_route_no_peer(void **state)
@@ -284,7 +241,7 @@ static void no_route_no_peer(void **state)
 	fr.fail_add = 0;
 	assert_int_equal(reg_at(f, "1234", 1, T1000), REG_OK);
 	assert_int_equal(fake.n_peers, 1);
-	fix_free(f);
+	fix_end(f);
 }
 
 static void new_key_without_its_route_keeps_the_old_peer(void **state)
@@ -300,7 +257,7 @@ static void new_key_without_its_route_keeps_the_old_peer(void **state)
 	assert_int_equal(fake.n_peers, 1);
 	assert_memory_equal(fake.peer[0].key, k1, AWG_KEY_LEN);
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000);
-	fix_free(f);
+	fix_end(f);
 }
 
 static void failed_apply_takes_the_route_back(void **state)
@@ -315,7 +272,7 @@ static void failed_apply_takes_the_route_back(void **state)
 	assert_int_equal(routes_of("fde3:25fb:7f6c:1::42", NULL), 0);
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000);
 	assert_int_equal(routes_gauge(f), 1);
-	fix_free(f);
+	fix_end(f);
 }
 
 static void newer_than_a_clock_running_ahead(void **state)
@@ -332,7 +289,7 @@ static void newer_than_a_clock_running_ahead(void **state)
 	foreign("fde3:25fb:7f6c:1::42", 16 * 999 + 5);
 	assert_int_equal(reg_at(f, "42", 2, T1000), REG_OK);
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M1000);
-	fix_free(f);
+	fix_end(f);
 }
 
 static void the_node_id_is_in_the_low_bits(void **state)
@@ -352,7 +309,7 @@ static void the_node_id_is_in_the_low_bits(void **state)
 	foreign("fde3:25fb:7f6c:1::43", F1000 + 10);
 	assert_int_equal(reg_at(f, "43", 3, T1000), REG_OK);
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::43"), M(F1000 + 16 + 5));
-	fix_free(f);
+	fix_end(f);
 }
 
 static void nothing_fresher_fits(void **state)
@@ -371,7 +328,7 @@ static void nothing_fresher_fits(void **state)
 	/* node 0's last freshness is taken: none left for it */
 	foreign("fde3:25fb:7f6c:1::43", 2147483632u);
 	assert_int_equal(reg_at(f, "43", 3, T1000), REG_UNAVAILABLE);
-	fix_free(f);
+	fix_end(f);
 }
 
 static void clock_is_clamped(void **state)
@@ -383,7 +340,7 @@ static void clock_is_clamped(void **state)
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1"), M(16)); /* tick 1 */
 	assert_int_equal(reg_at(f, "2", 2, 1577836800LL + 3000000000LL), REG_OK); /* 2115 */
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::2"), M(2147483632u)); /* the last tick */
-	fix_free(f);
+	fix_end(f);
 }
 
 static void expiry_takes_the_route(void **state)
@@ -397,7 +354,7 @@ static void expiry_takes_the_route(void **state)
 	assert_int_equal(routes_of("fde3:25fb:7f6c:1::1234", NULL), 0);
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M(16096));
 	assert_int_equal(routes_gauge(f), 1);
-	fix_free(f);
+	fix_end(f);
 }
 
 static void sync_keeps_ours_removes_stale_adds_missing(void **state)
@@ -426,7 +383,7 @@ static void sync_keeps_ours_removes_stale_adds_missing(void **state)
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M1000); /* the same tick */
 	assert_int_equal(routes_gauge(f), 2);
 	assert_int_equal(registry_unrouted(f->r), 0);
-	fix_free(f);
+	fix_end(f);
 }
 
 static void kept_peer_keeps_the_route_of_the_earlier_run(void **state)
@@ -450,7 +407,7 @@ static void kept_peer_keeps_the_route_of_the_earlier_run(void **state)
 	/* with a new key: the clock */
 	assert_int_equal(reg_at(f, "42", 6, T1000 + 8 * 100), REG_REPLACED);
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M(17600));
-	fix_free(f);
+	fix_end(f);
 }
 
 static void kept_peer_without_a_route_takes_its_handshake(void **state)
@@ -465,7 +422,7 @@ static void kept_peer_without_a_route_takes_its_handshake(void **state)
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::42"), M(16800));
 	/* never a handshake: this node's oldest, tick 1 */
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::43"), M(16));
-	fix_free(f);
+	fix_end(f);
 }
 
 static void route_removed_by_someone_else_comes_back(void **state)
@@ -496,7 +453,7 @@ static void route_removed_by_someone_else_comes_back(void **state)
 	assert_int_equal(registry_unrouted(f->r), 0);
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000);
 	assert_int_equal(routes_gauge(f), 1);
-	fix_free(f);
+	fix_end(f);
 }
 
 /* With the interface refusing routes a pass gives up after 16 failures:
@@ -526,7 +483,7 @@ static void a_refused_pass_stops_early(void **state)
 	registry_routes_repair(f->r);
 	assert_int_equal(registry_unrouted(f->r), 0);
 	assert_int_equal(fr.n_own, 20);
-	fix_free(f);
+	fix_end(f);
 }
 
 static uint64_t moved_count(struct fix *f)
@@ -573,7 +530,7 @@ static void fresher_route_elsewhere_moves_the_device(void **state)
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M(F1000 + 16));
 	route_elsewhere(f, "fde3:25fb:7f6c:1::1234", F1000 + 1); /* told again: older now */
 	assert_int_equal(registry_count(f->r), 2);
-	fix_free(f);
+	fix_end(f);
 }
 
 static void an_older_or_equal_route_elsewhere_moves_nothing(void **state)
@@ -591,7 +548,7 @@ static void an_older_or_equal_route_elsewhere_moves_nothing(void **state)
 	assert_int_equal(fake.calls, 0);
 	assert_int_equal(registry_count(f->r), 2);
 	assert_int_equal(moved_count(f), 0);
-	fix_free(f);
+	fix_end(f);
 }
 
 static void a_move_the_interface_refuses_is_tried_again(void **state)
@@ -611,7 +568,7 @@ static void a_move_the_interface_refuses_is_tried_again(void **state)
 	assert_int_equal(registry_count(f->r), 0);
 	assert_int_equal(fake.n_peers, 0);
 	assert_int_equal(moved_count(f), 1);
-	fix_free(f);
+	fix_end(f);
 }
 
 static void a_dump_finds_devices_that_moved(void **state)
@@ -632,7 +589,7 @@ static void a_dump_finds_devices_that_moved(void **state)
 	assert_int_equal(routes_of("fde3:25fb:7f6c:1::42", NULL), 0);
 	assert_int_equal(metric_of("fde3:25fb:7f6c:1::1234"), M1000);
 	assert_int_equal(moved_count(f), 1);
-	fix_free(f);
+	fix_end(f);
 }
 
 static void kept_peer_registered_elsewhere_since_goes(void **state)
@@ -649,7 +606,7 @@ static void kept_peer_registered_elsewhere_since_goes(void **state)
 	assert_int_equal(fake.n_peers, 0);
 	assert_int_equal(fr.n_own, 0);
 	assert_int_equal(moved_count(f), 1);
-	fix_free(f);
+	fix_end(f);
 }
 
 int main(void)
