@@ -19,6 +19,7 @@
  */
 #include "fuzz.h"
 #include "../../wg/kernel.c"
+#include "fuzz_device.h"
 
 #define WG_FUZZ_FAMILY	  0x1c
 #define WG_FUZZ_SEQ	  1
@@ -37,21 +38,6 @@ static void check_ret(int ret)
 {
 	FUZZ_CHECK(ret == 0 || ret == 1 || (ret < 0 && ret >= -WG_FUZZ_ERRNO_MAX),
 		   "parser answered %d, not 0, 1 or an errno", ret);
-}
-
-static void check_device(const struct wg_device *d)
-{
-	for (size_t i = 0; i < d->n_peers; i++) {
-		const struct wg_peer *p = &d->peers[i];
-
-		FUZZ_CHECK(!i || memcmp(p->key, d->peers[i - 1].key, AWG_KEY_LEN),
-			   "peers %zu and %zu have one key: not merged", i - 1, i);
-		for (uint32_t j = 0; j < p->n_ips; j++)
-			FUZZ_CHECK((p->ips[j].family == AF_INET && p->ips[j].cidr <= 32) ||
-				       (p->ips[j].family == AF_INET6 && p->ips[j].cidr <= 128),
-				   "peer %zu allowed IP %u: family %u /%u", i, j, p->ips[j].family,
-				   p->ips[j].cidr);
-	}
 }
 
 /* Writing a device back: messages gathered into datagrams, each parsed as it
@@ -190,28 +176,12 @@ static void write_back(struct writer *w, const struct wg_device *d)
 
 static void check_same(const struct wg_device *a, const struct wg_device *b)
 {
-	FUZZ_CHECK(a->n_peers == b->n_peers, "%zu peers, %zu after a round trip", a->n_peers,
-		   b->n_peers);
 	FUZZ_CHECK(a->flags == b->flags, "flags %x, %x after a round trip", a->flags, b->flags);
 	FUZZ_CHECK(!(a->flags & WG_DEVICE_HAS_PUBLIC_KEY) ||
 		       !memcmp(a->public_key, b->public_key, AWG_KEY_LEN),
 		   "public key changed by a round trip");
 	FUZZ_CHECK(a->listen_port == b->listen_port, "listen port changed by a round trip");
-	for (size_t i = 0; i < a->n_peers; i++) {
-		const struct wg_peer *p = &a->peers[i], *q = &b->peers[i];
-
-		FUZZ_CHECK(!memcmp(p->key, q->key, AWG_KEY_LEN), "peer %zu: key changed", i);
-		FUZZ_CHECK(p->last_handshake == q->last_handshake && p->rx_bytes == q->rx_bytes &&
-			       p->tx_bytes == q->tx_bytes,
-			   "peer %zu: counters changed", i);
-		FUZZ_CHECK(p->n_ips == q->n_ips, "peer %zu: %u allowed IPs, %u after", i, p->n_ips,
-			   q->n_ips);
-		for (uint32_t j = 0; j < p->n_ips; j++)
-			FUZZ_CHECK(p->ips[j].family == q->ips[j].family &&
-				       p->ips[j].cidr == q->ips[j].cidr &&
-				       !memcmp(p->ips[j].addr, q->ips[j].addr, 16),
-				   "peer %zu allowed IP %u changed by a round trip", i, j);
-	}
+	fuzz_check_same_peers(a, b);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -240,7 +210,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	dev = wg_builder_finish(&b);
-	check_device(dev);
+	fuzz_check_device(dev);
 	memset(&w.ctx, 0, sizeof(w.ctx));
 	w.ctx.family = WG_FUZZ_FAMILY;
 	w.ctx.rbuf = rbuf;

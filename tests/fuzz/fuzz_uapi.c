@@ -26,6 +26,7 @@
 static ssize_t fuzz_recv(int fd, void *buf, size_t len, int flags);
 #define recv fuzz_recv
 #include "../../wg/uapi.c"
+#include "fuzz_device.h"
 #undef recv
 
 #define TEXT_MAX (1u << 20) /* the device written back */
@@ -98,23 +99,6 @@ static int parse(const uint8_t *text, size_t len, uint32_t seed, bool get, struc
 	return ret;
 }
 
-static void check_device(const struct wg_device *d)
-{
-	for (size_t i = 0; i < d->n_peers; i++) {
-		const struct wg_peer *p = &d->peers[i];
-
-		FUZZ_CHECK(!i || memcmp(p->key, d->peers[i - 1].key, AWG_KEY_LEN),
-			   "peers %zu and %zu have one key: not merged", i - 1, i);
-		FUZZ_CHECK(p->n_ips == 0 || p->ips, "peer %zu: %u allowed IPs, no array", i,
-			   p->n_ips);
-		for (uint32_t j = 0; j < p->n_ips; j++)
-			FUZZ_CHECK((p->ips[j].family == AF_INET && p->ips[j].cidr <= 32) ||
-				       (p->ips[j].family == AF_INET6 && p->ips[j].cidr <= 128),
-				   "peer %zu allowed IP %u: family %u /%u", i, j, p->ips[j].family,
-				   p->ips[j].cidr);
-	}
-}
-
 /* d as the daemon would write it, without the private key; its length. */
 static size_t write_back(const struct wg_device *d, char *t)
 {
@@ -146,28 +130,11 @@ static size_t write_back(const struct wg_device *d, char *t)
 
 static void check_same(const struct wg_device *a, const struct wg_device *b)
 {
-	FUZZ_CHECK(a->n_peers == b->n_peers, "%zu peers, %zu after a round trip", a->n_peers,
-		   b->n_peers);
 	FUZZ_CHECK((a->flags & WG_DEVICE_HAS_LISTEN_PORT) ==
 			   (b->flags & WG_DEVICE_HAS_LISTEN_PORT) &&
 		       a->listen_port == b->listen_port,
 		   "listen port changed by a round trip");
-	for (size_t i = 0; i < a->n_peers; i++) {
-		const struct wg_peer *p = &a->peers[i], *q = &b->peers[i];
-
-		FUZZ_CHECK(!memcmp(p->key, q->key, AWG_KEY_LEN), "peer %zu: key changed", i);
-		FUZZ_CHECK(p->last_handshake == q->last_handshake && p->rx_bytes == q->rx_bytes &&
-			       p->tx_bytes == q->tx_bytes,
-			   "peer %zu: counters changed", i);
-		FUZZ_CHECK(p->n_ips == q->n_ips, "peer %zu: %u allowed IPs, %u after", i, p->n_ips,
-			   q->n_ips);
-		for (uint32_t j = 0; j < p->n_ips; j++)
-			FUZZ_CHECK(p->ips[j].family == q->ips[j].family &&
-				       p->ips[j].cidr == q->ips[j].cidr &&
-				       !memcmp(p->ips[j].addr, q->ips[j].addr,
-					       p->ips[j].family == AF_INET ? 4 : 16),
-				   "peer %zu allowed IP %u changed by a round trip", i, j);
-	}
+	fuzz_check_same_peers(a, b);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -199,7 +166,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(last == in.p, "a reply to set=1 with more than errno=");
 		return 0;
 	}
-	check_device(dev);
+	fuzz_check_device(dev);
 	ret = parse((const uint8_t *)text, write_back(dev, text), seed + 1, true, &again, &remote2,
 		    &used);
 	FUZZ_CHECK(ret == 0 && remote2 == 0, "the device written back is refused: %d", ret);
