@@ -59,20 +59,7 @@ expect_match "no helper: says which socket and asks whether the helper runs" \
 
 # --- a helper, a real device and two more registrations --------------------------
 hl_setup
-DNS=$(uniq_name awd)
-DIF=$(uniq_name wgd)
-VA=$(uniq_name vca)
-VB=$(uniq_name vcb)
-netns_add "$DNS"
-ip link add "$VA" netns "$NS" type veth peer name "$VB" netns "$DNS"
-ip -n "$NS" addr add 10.9.0.1/24 dev "$VA" && ip -n "$NS" link set "$VA" up
-ip -n "$DNS" addr add 10.9.0.2/24 dev "$VB" && ip -n "$DNS" link set "$VB" up
-ip -n "$NS" -6 addr add fde3:25fb:7f6c::1/48 dev "$IF" nodad
-if ! wggo_up "$DNS" "$DIF"; then
-	not_ok "device wireguard-go comes up"
-	done_testing
-	exit 1
-fi
+hl_device
 chmod 0711 "$T_TMP" # the socket group's callers must reach the socket
 check "helper starts with --socket-group nogroup" start_helper --socket-group nogroup --min-rekey-interval 0
 
@@ -82,12 +69,7 @@ expect_eq "device 1001 registers" "200 ok" "$(reply_of 1001 "$K1")"
 expect_eq "device 1002 registers" "200 ok" "$(reply_of 1002 "$K2")"
 expect_eq "device 1003 registers" "200 ok" "$(reply_of 1003 "$K3")"
 t1=$(date +%s)
-srvkey=$(call table | sed -n 's/^pubkey=//p')
-ip netns exec "$DNS" wg set "$DIF" peer "$srvkey" endpoint "10.9.0.1:$PORT" \
-	allowed-ips "$ROUTE" persistent-keepalive 1
-ip -n "$DNS" -6 addr add "${P}:1001/128" dev "$DIF" nodad
-ip -n "$DNS" -6 route add "$ROUTE" dev "$DIF"
-ping_srv() { ip netns exec "$DNS" ping -6 -c 1 -W 1 fde3:25fb:7f6c::1 >/dev/null 2>&1; }
+hl_device_join "${P}:1001" "$PORT"
 check "device 1001 pings the concentrator through the tunnel" wait_for 10 ping_srv
 sleep 1.1 # a list refreshes the stats at most once a second
 
@@ -169,16 +151,6 @@ hexstr() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
 name_pkt() {
 	local f=${4:-$(hexstr "$2")}
 	echo "$(le32 "$1")$(le32 "${3:-0}")$f$(zeros $((64 - ${#f} / 2)))"
-}
-frame() {
-	local name=$1 out
-	shift
-	out=$(call raw "$@")
-	if [ "$(printf '%s\n' "$out" | tail -n 1)" = "packet $#: closed" ] && kill -0 "$HPID"; then
-		ok "$name"
-	else
-		not_ok "$name" "want the connection closed after packet $#" "got: $out"
-	fi
 }
 expect_eq "a well-formed raw MSG_CTL_SHOW gets its reply" "packet 1: reply type 10, 288 bytes" \
 	"$(call raw "$(name_pkt 8 1003)")"

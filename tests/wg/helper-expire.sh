@@ -24,37 +24,15 @@ expect_match "... the flags themselves accepted (it stops at the missing interfa
 	"nosuchif0: no such interface" "$out"
 
 hl_setup
-DNS=$(uniq_name awd)
-DIF=$(uniq_name wgd)
-VA=$(uniq_name vha)
-VB=$(uniq_name vhb)
-netns_add "$DNS"
-ip link add "$VA" netns "$NS" type veth peer name "$VB" netns "$DNS"
-ip -n "$NS" addr add 10.9.0.1/24 dev "$VA" && ip -n "$NS" link set "$VA" up
-ip -n "$DNS" addr add 10.9.0.2/24 dev "$VB" && ip -n "$DNS" link set "$VB" up
-ip -n "$NS" -6 addr add fde3:25fb:7f6c::1/48 dev "$IF" nodad
-wggo_up "$DNS" "$DIF" || { not_ok "device wireguard-go comes up"; done_testing; exit 1; }
+hl_device
 STATIC=$(newkey)
 wgx set "$IF" peer "$STATIC" allowed-ips fde3:25fb:7f6c::2/128 # an operator's, outside the pool
 check "helper starts with --expire-after $EXPIRE" start_helper --expire-after $EXPIRE
 
-# peers.json and metrics through the responder as plain CGI, root's
-# credentials on the helper's socket.
-cgi() {
-	env -i AUTOWG_HTTP_AUTH=ops:pw REQUEST_METHOD=GET REQUEST_URI="/v1/$1" GATEWAY_INTERFACE=CGI/1.1 \
-		"HTTP_AUTHORIZATION=Basic $(printf ops:pw | base64)" "$B/autowg-fcgi" --socket "$SOCK" |
-		sed '1,/^\r$/d'
-}
-
 DPUB=$(wg pubkey <"$T_TMP/$DIF.key")
 read -r status result _ addr _ <<<"$(call register 1234 "$DPUB")"
 expect_eq "the talking device registers" "200 ok fde3:25fb:7f6c:1::1234" "$status $result $addr"
-srvkey=$(call table | sed -n 's/^pubkey=//p')
-ip netns exec "$DNS" wg set "$DIF" peer "$srvkey" endpoint "10.9.0.1:$PORT" \
-	allowed-ips "$ROUTE" persistent-keepalive 1
-ip -n "$DNS" -6 addr add "$addr/128" dev "$DIF" nodad
-ip -n "$DNS" -6 route add "$ROUTE" dev "$DIF"
-ping_srv() { ip netns exec "$DNS" ping -6 -c 1 -W 1 fde3:25fb:7f6c::1 >/dev/null 2>&1; }
+hl_device_join "$addr" "$PORT"
 check "the talking device pings through the tunnel" wait_for 10 ping_srv
 ip netns exec "$DNS" ping -6 -i 0.2 fde3:25fb:7f6c::1 >/dev/null 2>&1 &
 PINGER=$!

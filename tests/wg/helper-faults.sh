@@ -18,17 +18,6 @@ reg_pkt() {
 }
 REFRESH="$(le32 4)$(le32 0)"
 
-# frame NAME HEX...: the last packet closes the connection; the helper lives.
-frame() {
-	local name=$1 out
-	shift
-	out=$(call raw "$@")
-	if [ "$(printf '%s\n' "$out" | tail -n 1)" = "packet $#: closed" ] && kill -0 "$HPID"; then
-		ok "$name"
-	else
-		not_ok "$name" "want the connection closed after packet $#" "got: $out"
-	fi
-}
 expect_eq "a well-formed raw MSG_REGISTER gets a reply" "packet 1: reply type 3, 256 bytes" \
 	"$(call raw "$(reg_pkt 500)")"
 expect_eq "a well-formed MSG_REFRESH gets a reply" "packet 1: reply type 5, 8 bytes" \

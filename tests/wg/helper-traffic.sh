@@ -6,20 +6,7 @@
 . "$(dirname "$0")/helper-lib.sh"
 
 hl_setup
-DNS=$(uniq_name awd)
-DIF=$(uniq_name wgd)
-VA=$(uniq_name vha)
-VB=$(uniq_name vhb)
-netns_add "$DNS"
-ip link add "$VA" netns "$NS" type veth peer name "$VB" netns "$DNS"
-ip -n "$NS" addr add 10.9.0.1/24 dev "$VA" && ip -n "$NS" link set "$VA" up
-ip -n "$DNS" addr add 10.9.0.2/24 dev "$VB" && ip -n "$DNS" link set "$VB" up
-ip -n "$NS" -6 addr add fde3:25fb:7f6c::1/48 dev "$IF" nodad
-if ! wggo_up "$DNS" "$DIF"; then
-	not_ok "device wireguard-go comes up"
-	done_testing
-	exit 1
-fi
+hl_device
 check "helper starts" start_helper
 
 DPUB=$(wg pubkey <"$T_TMP/$DIF.key")
@@ -27,12 +14,7 @@ read -r status result _ addr _ <<<"$(call register 1234 "$DPUB")"
 expect_eq "device registers" "200 ok fde3:25fb:7f6c:1::1234" "$status $result $addr"
 table=$(call table)
 endpoint=$(printf '%s\n' "$table" | sed -n 's/^endpoint=vpn.example.com://p')
-srvkey=$(printf '%s\n' "$table" | sed -n 's/^pubkey=//p')
-ip netns exec "$DNS" wg set "$DIF" peer "$srvkey" endpoint "10.9.0.1:$endpoint" \
-	allowed-ips "$ROUTE" persistent-keepalive 1
-ip -n "$DNS" -6 addr add "$addr/128" dev "$DIF" nodad
-ip -n "$DNS" -6 route add "$ROUTE" dev "$DIF"
-ping_srv() { ip netns exec "$DNS" ping -6 -c 1 -W 1 fde3:25fb:7f6c::1 >/dev/null 2>&1; }
+hl_device_join "$addr" "$endpoint"
 check "the device pings the concentrator through the tunnel" wait_for 10 ping_srv
 
 sleep 1.1
