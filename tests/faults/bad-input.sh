@@ -24,7 +24,9 @@ register 1234 "$K"
 # below it), their CRLs (ca.crl), and certificates it must refuse.
 P=$T_TMP/pki
 mkdir -p "$P"
-python3 - "$P" <<'EOF' || not_ok "certificates made" "python3 cryptography failed"
+# Debian's python3 with python3-cryptography (tools/deps), whatever else is
+# first on PATH.
+/usr/bin/python3 - "$P" <<'EOF' || not_ok "certificates made" "python3-cryptography failed"
 import base64, datetime, sys, urllib.parse
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
