@@ -170,14 +170,10 @@ static int wgnl_transact(struct wgnl_ctx *ctx, struct nl_msg *msg, msg_fn fn, vo
 	w.port = nl_socket_get_local_port(ctx->sk);
 	w.dump = nlmsg_hdr(msg)->nlmsg_flags & NLM_F_DUMP;
 	for (;;) {
-		ssize_t n = recv(fd, ctx->rbuf, WG_NL_RECV_MAX, MSG_TRUNC);
+		ssize_t n = nlmsg_recv(fd, ctx->rbuf, WG_NL_RECV_MAX);
 
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
-		if (n > WG_NL_RECV_MAX)
-			return -EMSGSIZE;
+			return (int)n;
 		ret = wgnl_datagram(ctx, (size_t)n, &w, fn, arg, intr);
 		if (ret <= 0)
 			return ret;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 int nlmsg_control(const struct nlmsghdr *nlh, bool dump)
 {
@@ -34,4 +35,19 @@ int nlmsg_control(const struct nlmsghdr *nlh, bool dump)
 		return -ENOBUFS;
 	}
 	return NLMSG_NOT_CONTROL;
+}
+
+ssize_t nlmsg_recv(int fd, void *buf, size_t max)
+{
+	ssize_t n;
+
+	for (;;) {
+		n = recv(fd, buf, max, MSG_TRUNC);
+		if (n >= 0)
+			return (size_t)n > max ? -EMSGSIZE : n;
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return -ETIMEDOUT;
+		if (errno != EINTR)
+			return -errno;
+	}
 }

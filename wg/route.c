@@ -220,15 +220,11 @@ static int transact(struct routes *rt, struct nl_msg *msg, msg_fn fn, void *arg,
 	seq = nlmsg_hdr(msg)->nlmsg_seq;
 	port = nl_socket_get_local_port(rt->req);
 	for (;;) {
-		ssize_t n = recv(fd, rt->rbuf, ROUTE_RECV_MAX, MSG_TRUNC);
+		ssize_t n = nlmsg_recv(fd, rt->rbuf, ROUTE_RECV_MAX);
 		struct nlmsghdr *nlh = (struct nlmsghdr *)rt->rbuf;
 
-		if (n < 0 && errno == EINTR)
-			continue;
 		if (n < 0)
-			return errno == EAGAIN || errno == EWOULDBLOCK ? -ETIMEDOUT : -errno;
-		if (n > ROUTE_RECV_MAX)
-			return -EMSGSIZE;
+			return (int)n;
 		for (rem = (int)n; nlmsg_ok(nlh, rem); nlh = nlmsg_next(nlh, &rem)) {
 			/* left over from an earlier request on this socket: not ours */
 			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != port)
